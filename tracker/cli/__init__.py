@@ -1,0 +1,17 @@
+"""The ``scaletrack`` command line: a thin skin over the library.
+
+Each command parses its options, calls one library function and prints.
+Command modules import the library inside their callbacks, so ``--help`` and
+``import tracker.cli`` load neither the database layer's migrations nor
+matplotlib.
+"""
+
+from tracker.cli.app import cli
+from tracker.cli import analyses, db, events, frameworks, setup  # noqa: F401  (registers commands)
+
+
+def main() -> None:
+    cli(prog_name="scaletrack")
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,146 @@
+"""The root command group, shared options, and the one place errors become exits.
+
+The root callback only records settings; the database is opened on first use
+by a command that needs it, so ``--help`` never touches it.  Every
+``TrackerError`` raised below is turned into a single ``Error: ...`` line with
+exit 2 (bad input) or 1 (anything else): never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker import __version__
+from tracker.dates import parse_date
+from tracker.errors import TrackerError
+from tracker.tables import FORMATS
+
+
+class CliError(click.ClickException):
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class ScaletrackGroup(click.Group):
+    """A group that maps the library's errors to one-line messages."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except TrackerError as exc:
+            raise CliError(str(exc), exc.exit_code) from None
+        except SQLAlchemyError as exc:
+            if os.environ.get("SCALETRACK_DEBUG"):
+                raise
+            raise CliError(f"database error: {_first_line(exc)}", 1) from None
+        except OSError as exc:
+            if os.environ.get("SCALETRACK_DEBUG"):
+                raise
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise CliError(f"{exc.strerror or exc}{where}", 1) from None
+
+
+class App:
+    """Settings from the root options, and the store opened on first use."""
+
+    def __init__(self, db: str | None, catalog: str | None):
+        self.db = db
+        self.catalog_dirs = catalog
+        self._store = None
+        self._catalog = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            from tracker.store import Store
+
+            self._store = Store.open(self.db)
+            click.get_current_context().call_on_close(self._store.close)
+        return self._store
+
+    @property
+    def catalog(self):
+        if self._catalog is None:
+            from tracker.catalog import Catalog
+
+            self._catalog = Catalog(self.catalog_dirs)
+        return self._catalog
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+class DateParam(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        what = f"--{param.name.replace('_', '-')}" if param is not None else "date"
+        return parse_date(value, what)
+
+
+DATE = DateParam()
+
+
+def initiative_option(fn):
+    return click.option(
+        "-i", "--initiative", envvar="SCALETRACK_INITIATIVE", metavar="NAME",
+        help="Initiative to act on [env SCALETRACK_INITIATIVE]; default: the only one.")(fn)
+
+
+def format_option(fn):
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+                        show_default=True,
+                        help="table for people; csv or json for scripts.")(fn)
+
+
+def as_of_option(fn):
+    return click.option("--as-of", type=DATE, default=None,
+                        help="Count only events on or before this date [default: today].")(fn)
+
+
+def echo_data(text: str) -> None:
+    click.echo(text, nl=False)
+
+
+def say(message: str) -> None:
+    """A message for the person at the terminal: stderr, so stdout stays data."""
+    click.echo(message, err=True)
+
+
+@click.group(cls=ScaletrackGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="SCALETRACK_DB", metavar="PATH|URL",
+              help="Database file or SQLAlchemy URL [env SCALETRACK_DB; default "
+                   "$XDG_DATA_HOME/scaletrack/scaletrack.db].")
+@click.option("--catalog", envvar="SCALETRACK_CATALOG", metavar="DIRS",
+              help="Extra framework folders, separated by ':' [env SCALETRACK_CATALOG].")
+@click.version_option(__version__, "--version", prog_name="scaletrack")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, catalog: str | None):
+    """Track how an innovation scales across sites, against a published framework.
+
+    \b
+    A five-minute start:
+      scaletrack frameworks list
+      scaletrack initiative create "Shared Lives" --framework ihi-full-scale
+      scaletrack site add Leeds
+      scaletrack log Leeds set-up.baseline --on 2026-03-01
+      scaletrack status
+
+    Run 'scaletrack demo' to see a sample scale-out.
+    """
+    ctx.obj = App(db, catalog)
+

@@ -1,0 +1,107 @@
+"""``scaletrack log``, ``events`` and ``plan``: recording what happened and what is due."""
+
+from __future__ import annotations
+
+import click
+
+from tracker.cli.app import (DATE, cli, echo_data, format_option, initiative_option, pass_app,
+                             say)
+from tracker.tables import render
+
+STATUS_CHOICES = ("started", "done", "blocked", "reopened", "note")
+
+
+@cli.command()
+@click.argument("site_name", metavar="SITE")
+@click.argument("checkpoint", metavar="CHECKPOINT")
+@click.option("--status", type=click.Choice(STATUS_CHOICES),
+              help="For a ticked checkpoint [default: done]; 'note' records a remark only.")
+@click.option("--rating", metavar="LEVEL",
+              help="For a rated checkpoint: a level of its scale (e.g. complex, barrier).")
+@click.option("--on", type=DATE, help="When it happened (YYYY-MM-DD) [default: today].")
+@click.option("--note", metavar="TEXT",
+              help="Why, or what happened. Never write anything that identifies a person "
+                   "who uses services.")
+@click.option("--evidence", metavar="TEXT", help="Where the evidence is (a document or URL).")
+@click.option("--by", metavar="NAME", help="Who is recording it [default: your user name].")
+@initiative_option
+@pass_app
+def log(app, site_name, checkpoint, status, rating, on, note, evidence, by, initiative):
+    """Record that a site reached, started or is blocked on a checkpoint.
+
+    CHECKPOINT is the full id from 'scaletrack frameworks show', such as
+    set-up.baseline, or just its last part when only one stage has it.
+    With no --status and no --rating the checkpoint is logged as done.
+
+    \b
+    Examples:
+      scaletrack log Leeds set-up.baseline --on 2026-03-01
+      scaletrack log Leeds scalable-unit.package-tested --status blocked --note "no data lead"
+      scaletrack log Leeds scie-factors.staff-turnover --rating barrier
+    """
+    from tracker.store.writes import log_event
+
+    logged = log_event(app.store, initiative, site_name, checkpoint, status=status,
+                       rating=rating, on=on, note=note, evidence=evidence, by=by)
+    ev = logged.event
+    what = f"rated {ev.rating}" if ev.kind == "rated" else ev.kind
+    say(f"Logged event {ev.id}: {logged.site}, {ev.checkpoint} {what} on "
+        f"{ev.occurred_on.isoformat()}")
+
+
+@cli.group()
+def events():
+    """List, retract, export and import events."""
+
+
+@events.command("list")
+@click.option("--site", "site_name", metavar="SITE", help="Only this site.")
+@click.option("--since", type=DATE, help="Only events on or after this date.")
+@format_option
+@initiative_option
+@pass_app
+def list_events(app, site_name, since, fmt, initiative):
+    """List the event log, oldest first, retracted events marked.
+
+    \b
+    Example:
+      scaletrack events list --site Leeds --since 2026-01-01
+    """
+    from tracker.store.queries import events as all_events, find_site, resolve_initiative
+
+    columns = ["id", "occurred_on", "site", "checkpoint", "kind", "rating", "recorded_by",
+               "note", "evidence", "retracts", "retracted_by"]
+    with app.store.reading() as session:
+        ini = resolve_initiative(session, initiative)
+        site_row = find_site(session, ini, site_name) if site_name else None
+        rows = [{"id": ev.id, "occurred_on": ev.occurred_on, "site": name,
+                 "checkpoint": ev.checkpoint, "kind": ev.kind, "rating": ev.rating,
+                 "recorded_by": ev.recorded_by, "recorded_at": ev.recorded_at,
+                 "note": ev.note, "evidence": ev.evidence, "retracts": ev.retracts,
+                 "retracted_by": retracted_by, "source": ev.source}
+                for ev, name, retracted_by in all_events(session, ini, site_row, since)]
+    if fmt == "table":
+        columns = ["id", "occurred_on", "site", "checkpoint", "kind", "rating", "note",
+                   "retracted_by"]
+    else:
+        columns = columns[:9] + ["recorded_at", "source"] + columns[9:]
+    echo_data(render(rows, columns, fmt))
+
+
+@events.command("retract")
+@click.argument("event_id", type=int, metavar="ID")
+@click.option("--reason", metavar="TEXT", help="Why the event was wrong.")
+@click.option("--by", metavar="NAME", help="Who is retracting it [default: your user name].")
+@initiative_option
+@pass_app
+def retract(app, event_id, reason, by, initiative):
+    """Retract a mistaken event; it stays in the log but no analysis counts it.
+
+    \b
+    Example:
+      scaletrack events retract 42 --reason "logged against the wrong site"
+    """
+    from tracker.store.writes import retract_event
+
+    r = retract_event(app.store, initiative, event_id, reason, by)
+    say(f"Retracted event {event_id} (retraction is event {r.id})")

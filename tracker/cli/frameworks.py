@@ -1,0 +1,111 @@
+"""``scaletrack frameworks``: list, show and validate catalogue files."""
+
+from __future__ import annotations
+
+import click
+
+from tracker.cli.app import cli, echo_data, format_option, pass_app, say
+from tracker.tables import render, to_json
+
+
+@cli.group()
+def frameworks():
+    """The scaling frameworks scaletrack knows, and checking your own."""
+
+
+@frameworks.command("list")
+@format_option
+@pass_app
+def list_frameworks(app, fmt):
+    """List the frameworks in the catalogue.
+
+    \b
+    Example:
+      scaletrack frameworks list --format json
+    """
+    rows = []
+    for fw in app.catalog.listing():
+        rows.append({
+            "id": fw.id, "kind": fw.kind, "version": fw.version, "title": fw.title,
+            "stages": len(fw.stages) if fw.kind != "checklist" else None,
+            "checkpoints": sum(len(s.checkpoints) for s in (*fw.stages, *fw.checklists)),
+            "source": fw.source,
+        })
+    echo_data(render(rows, ["id", "kind", "version", "stages", "checkpoints", "title"], fmt))
+    for problem in app.catalog.problems:
+        say(f"warning: skipped a broken framework file: {problem}")
+
+
+@frameworks.command("show")
+@click.argument("framework_id", metavar="ID")
+@format_option
+@pass_app
+def show_framework(app, framework_id, fmt):
+    """Show a framework's stages and checkpoints, with the ids 'log' accepts.
+
+    \b
+    Example:
+      scaletrack frameworks show ihi-full-scale
+    """
+    fw = app.catalog.get(framework_id)
+    if fw.id != "scie-factors":
+        fw = app.catalog.for_initiative(framework_id)
+    doc = fw.public_json()
+    if fmt == "json":
+        echo_data(to_json(doc))
+        return
+    rows = []
+    for group in (*doc["stages"], *doc["checklists"]):
+        for cp in group["checkpoints"]:
+            rows.append({"stage": group["id"], "checkpoint": cp["id"], "title": cp["title"],
+                         "takes": "rating: " + "/".join(cp["scale"]) if cp["scale"] else
+                                  ("optional" if cp["optional"] else "status"),
+                         "guidance": cp["guidance"]})
+    if fmt == "csv":
+        echo_data(render(rows, ["stage", "checkpoint", "title", "takes", "guidance"], "csv"))
+        return
+    out = [f"{fw.title}", f"id {fw.id}, version {fw.version}, {fw.kind}"]
+    if fw.summary:
+        out += ["", " ".join(fw.summary.split())]
+    out.append("")
+    for c in fw.citations:
+        ref = c.get("doi") and f"doi:{c['doi']}" or c.get("url", "")
+        out.append(f"  {c['authors']} ({c['year']}). {c['title']}. {c.get('source', '')} {ref}".rstrip())
+    for group in (*fw.stages, *fw.checklists):
+        label = "checklist" if group.is_checklist else ("domain" if fw.kind == "domains" else "stage")
+        out += ["", f"{group.title}  [{label} {group.id}]"]
+        for cp in group.checkpoints:
+            takes = ("rate: " + " / ".join(fw.levels(cp))) if cp.scale else "tick"
+            flags = (" (optional)" if cp.optional else "") + (" (key)" if cp.key else "")
+            out.append(f"  {cp.full_id}  {cp.title}{flags}  [{takes}]")
+            out.append(f"      {cp.guidance}")
+    echo_data("\n".join(out) + "\n")
+
+
+@frameworks.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(files):
+    """Check framework files and report every problem with its line.
+
+    Exits 1 if any file has a problem.
+
+    \b
+    Example:
+      scaletrack frameworks validate my-framework.toml
+    """
+    from tracker.catalog import validate_file
+
+    failed = False
+    for path in files:
+        fw, problems = validate_file(path)
+        if fw is None:
+            failed = True
+            for p in problems:
+                click.echo(p)
+            say(f"{path}: {len(problems)} problem(s)")
+        else:
+            n = sum(len(s.checkpoints) for s in (*fw.stages, *fw.checklists))
+            click.echo(f"{path}: ok ({fw.id} {fw.version}, {len(fw.stages)} stages, "
+                       f"{n} checkpoints)")
+    if failed:
+        click.get_current_context().exit(1)

@@ -1,0 +1,127 @@
+"""Create, check and upgrade the database schema.
+
+A new, empty database is brought to the current schema on first use.  A
+database behind the code is never migrated silently: commands refuse and name
+``scaletrack db upgrade``, which backs a SQLite file up before touching it.
+Alembic is imported only here, and only when a migration actually runs, so
+ordinary commands do not pay for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection, Engine
+
+from tracker.errors import DatabaseError, SchemaOutOfDate
+from tracker.store.engine import WRITE, describe, sqlite_path
+from tracker.store.schema import SCHEMA_HEAD
+
+
+def alembic_config(connection: Connection | None = None):
+    from alembic.config import Config
+
+    cfg = Config()
+    location = str(resources.files("tracker.migrations"))
+    cfg.set_main_option("script_location", location.replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The schema revision recorded in the database; None if it has none."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def known_revisions() -> list[str]:
+    folder = resources.files("tracker.migrations") / "versions"
+    return sorted(p.name.split("_", 1)[0] for p in folder.iterdir()
+                  if p.name[:4].isdigit() and p.name.endswith(".py"))
+
+
+def _upgrade(conn: Connection, target: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(conn), target)
+
+
+def ensure_schema(engine: Engine, url: str) -> None:
+    """Create a new database at the current schema, or check an existing one."""
+    with engine.connect().execution_options(**WRITE) as conn:
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                # One creator at a time when a whole programme starts at once.
+                conn.execute(text("SELECT pg_advisory_xact_lock(720514)"))
+            revision = current_revision(conn)
+            if revision is None:
+                tables = set(inspect(conn).get_table_names())
+                if tables:
+                    raise DatabaseError(
+                        f"{describe(url)} already holds tables ({', '.join(sorted(tables)[:5])}) "
+                        "but is not a scaletrack database; choose another with --db")
+                _upgrade(conn)
+                return
+    check_revision(revision, url)
+
+
+def check_revision(revision: str, url: str) -> None:
+    if revision == SCHEMA_HEAD:
+        return
+    if revision in known_revisions():
+        raise SchemaOutOfDate(
+            f"the database {describe(url)} is at schema {revision} but this scaletrack needs "
+            f"{SCHEMA_HEAD}: run 'scaletrack db upgrade' (a SQLite file is backed up first)")
+    raise SchemaOutOfDate(
+        f"the database {describe(url)} is at schema {revision}, which this scaletrack does not "
+        "know: it was written by a newer version; upgrade scaletrack")
+
+
+def backup_sqlite(path: Path) -> Path:
+    """Copy a SQLite file beside itself, consistently even while others write."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{stamp}.bak")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.{stamp}-{n}.bak")
+    src = sqlite3.connect(path)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return target
+
+
+def upgrade(engine: Engine, url: str, target: str = "head") -> tuple[str | None, str, Path | None]:
+    """Bring the database to ``target``; return (before, after, backup file or None)."""
+    backup = None
+    with engine.connect().execution_options(**WRITE) as conn:
+        with conn.begin():
+            before = current_revision(conn)
+    if before == SCHEMA_HEAD and target == "head":
+        return before, before, None
+    path = sqlite_path(url)
+    if path is not None and path.exists() and before is not None:
+        backup = backup_sqlite(path)
+    with engine.connect().execution_options(**WRITE) as conn:
+        with conn.begin():
+            _upgrade(conn, target)
+            after = current_revision(conn)
+    return before, after, backup
+
+
+def downgrade(engine: Engine, target: str) -> None:
+    from alembic import command
+
+    with engine.connect().execution_options(**WRITE) as conn:
+        with conn.begin():
+            command.downgrade(alembic_config(conn), target)

@@ -1,0 +1,121 @@
+"""The tables, as SQLAlchemy ORM classes.
+
+Append-only at heart: an event is never updated or deleted; a mistake is
+corrected by a ``retract`` event pointing at it.  ``events.retracts`` is
+unique, so the database itself refuses a second retraction of one event even
+when two people try at the same moment.  Unique ``idempotency_key`` columns
+make a retried write (after a lost connection, a serialisation failure or an
+import run twice) a no-op instead of a duplicate.
+
+``SCHEMA_HEAD`` names the newest migration; a test checks it against Alembic
+so commands can check a database's schema without importing Alembic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SCHEMA_HEAD = "0002"
+
+STATUS_KINDS = ("started", "done", "blocked", "reopened")
+EVENT_KINDS = STATUS_KINDS + ("rated", "note", "retract")
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC: stored the same way on SQLite and PostgreSQL."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class FrameworkSnapshot(Base):
+    """A framework definition as pinned when an initiative was created."""
+
+    __tablename__ = "frameworks"
+    __table_args__ = (UniqueConstraint("framework_id", "version", "content_hash",
+                                       name="uq_frameworks_version_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    framework_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(20))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[str] = mapped_column(Text)
+    pinned_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Initiative(Base):
+    __tablename__ = "initiatives"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    framework_pk: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    __table_args__ = (UniqueConstraint("initiative_id", "name_key", name="uq_sites_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    joined_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("kind IN ('started', 'done', 'blocked', 'reopened', 'rated', "
+                        "'note', 'retract')", name="ck_events_kind"),
+        Index("ix_events_site_checkpoint", "initiative_id", "site_id", "checkpoint",
+              "occurred_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    stage: Mapped[str] = mapped_column(String(100))
+    checkpoint: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    rating: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
+    retracts: Mapped[int | None] = mapped_column(ForeignKey("events.id"), nullable=True,
+                                                 unique=True)
+    source: Mapped[str] = mapped_column(String(200), default="cli")
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True,
+                                                        unique=True)
+
+
+class Plan(Base):
+    """A target date for a site to reach a stage; a later plan supersedes."""
+
+    __tablename__ = "plans"
+    __table_args__ = (Index("ix_plans_site_stage", "initiative_id", "site_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    stage: Mapped[str] = mapped_column(String(100))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    set_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True,
+                                                        unique=True)

@@ -1,0 +1,233 @@
+"""Writes: the only code that adds rows.  Nothing here updates or deletes.
+
+Each function validates its input against the pinned framework, then adds
+rows inside ``Store.write`` (one transaction, retried when transient).  An
+idempotency key, chosen once before the first attempt, makes a retried write
+return the row the earlier attempt committed instead of adding another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tracker.catalog import Catalog, Checkpoint, Framework
+from tracker.errors import BadInput, Conflict
+from tracker.store import Store
+from tracker.store.queries import (find_site, framework_of, name_key, resolve_initiative)
+from tracker.store.schema import STATUS_KINDS, Event, FrameworkSnapshot, Initiative, Plan, Site
+
+LOG_STATUSES = STATUS_KINDS + ("note",)
+
+
+def default_recorder() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers and services
+        return "unknown"
+
+
+def clean_name(value: str, what: str) -> str:
+    name = " ".join((value or "").split())
+    if not name:
+        raise BadInput(f"the {what} name is empty")
+    if len(name) > 200:
+        raise BadInput(f"the {what} name is {len(name)} characters long; keep it under 200")
+    if any(ord(ch) < 32 for ch in name):
+        raise BadInput(f"the {what} name contains control characters")
+    return name
+
+
+def _insert(store: Store, fn, conflict_message: str):
+    try:
+        return store.write(fn)
+    except IntegrityError:
+        raise Conflict(conflict_message) from None
+
+
+# -- initiatives and sites -------------------------------------------------
+
+def create_initiative(store: Store, catalog: Catalog, name: str, framework_id: str,
+                      description: str | None = None,
+                      started_on: dt.date | None = None) -> Initiative:
+    framework = catalog.for_initiative(framework_id)
+    name = clean_name(name, "initiative")
+    definition = json.dumps(framework.to_dict(), sort_keys=True)
+    digest = framework.content_hash()
+
+    def tx(session: Session) -> Initiative:
+        clash = session.scalar(select(Initiative).where(Initiative.name_key == name_key(name)))
+        if clash is not None:
+            raise Conflict(f"an initiative called '{clash.name}' already exists; "
+                           "choose another name")
+        snap = session.scalar(select(FrameworkSnapshot).where(
+            FrameworkSnapshot.framework_id == framework.id,
+            FrameworkSnapshot.version == framework.version,
+            FrameworkSnapshot.content_hash == digest))
+        if snap is None:
+            snap = FrameworkSnapshot(framework_id=framework.id, version=framework.version,
+                                     content_hash=digest, definition=definition)
+            session.add(snap)
+            session.flush()
+        initiative = Initiative(name=name, name_key=name_key(name), framework_pk=snap.id,
+                                description=description, started_on=started_on)
+        session.add(initiative)
+        session.flush()
+        return initiative
+
+    return _insert(store, tx, f"an initiative called '{name}' already exists")
+
+
+def add_site(store: Store, initiative_name: str | None, name: str, region: str | None = None,
+             joined_on: dt.date | None = None) -> tuple[Initiative, Site]:
+    name = clean_name(name, "site")
+
+    def tx(session: Session):
+        initiative = resolve_initiative(session, initiative_name)
+        clash = session.scalar(select(Site).where(Site.initiative_id == initiative.id,
+                                                  Site.name_key == name_key(name)))
+        if clash is not None:
+            raise Conflict(f"initiative '{initiative.name}' already has a site called "
+                           f"'{clash.name}' (site names ignore case)")
+        site = Site(initiative_id=initiative.id, name=name, name_key=name_key(name),
+                    region=region, joined_on=joined_on)
+        session.add(site)
+        session.flush()
+        return initiative, site
+
+    return _insert(store, tx, f"a site called '{name}' already exists")
+
+
+# -- events ----------------------------------------------------------------
+
+def event_kind(framework: Framework, cp: Checkpoint, status: str | None,
+               rating: str | None) -> tuple[str, str | None]:
+    """Decide what a ``log`` call records, or say which option the checkpoint takes."""
+    levels = framework.levels(cp)
+    if status is not None and status not in LOG_STATUSES:
+        raise BadInput(f"unknown status '{status}'; use one of: {', '.join(LOG_STATUSES)}")
+    if levels:
+        if status == "note" and rating is None:
+            return "note", None
+        if status is not None or rating is None:
+            raise BadInput(f"checkpoint {cp.full_id} is rated, not ticked: use --rating with "
+                           f"one of: {', '.join(levels)}")
+        for level in levels:
+            if level.casefold() == rating.strip().casefold():
+                return "rated", level
+        raise BadInput(f"'{rating}' is not a level of {cp.full_id}; use one of: "
+                       f"{', '.join(levels)}")
+    if rating is not None:
+        raise BadInput(f"checkpoint {cp.full_id} is ticked, not rated: use --status with one "
+                       f"of: {', '.join(STATUS_KINDS)} (or no option for done)")
+    return status or "done", None
+
+
+@dataclass(frozen=True)
+class Logged:
+    event: Event
+    initiative: str
+    site: str
+    checkpoint: Checkpoint
+
+
+def log_event(store: Store, initiative_name: str | None, site_name: str, checkpoint: str, *,
+              status: str | None = None, rating: str | None = None,
+              on: dt.date | None = None, note: str | None = None,
+              evidence: str | None = None, by: str | None = None, source: str = "cli",
+              key: str | None = None) -> Logged:
+    """Record one dated event about a site and a checkpoint."""
+    key = key or uuid.uuid4().hex
+    on = on or dt.date.today()
+    by = (by or default_recorder()).strip() or default_recorder()
+
+    def tx(session: Session) -> Logged:
+        initiative = resolve_initiative(session, initiative_name)
+        framework = framework_of(session, initiative)
+        site = find_site(session, initiative, site_name)
+        cp = framework.resolve_checkpoint(checkpoint)
+        kind, level = event_kind(framework, cp, status, rating)
+        if kind == "note" and not (note or "").strip():
+            raise BadInput("a note event needs --note TEXT")
+        existing = session.scalar(select(Event).where(Event.idempotency_key == key))
+        if existing is None:
+            existing = Event(initiative_id=initiative.id, site_id=site.id,
+                             stage=framework.stage_of(cp.full_id).id, checkpoint=cp.full_id,
+                             kind=kind, rating=level, occurred_on=on, recorded_by=by,
+                             note=note, evidence=evidence, source=source,
+                             idempotency_key=key)
+            session.add(existing)
+            session.flush()
+        return Logged(existing, initiative.name, site.name, cp)
+
+    return _insert(store, tx, "that event was recorded already")
+
+
+def retract_event(store: Store, initiative_name: str | None, event_id: int,
+                  reason: str | None = None, by: str | None = None,
+                  on: dt.date | None = None) -> Event:
+    """Add a retraction of one event; the event itself stays in the log."""
+    key = uuid.uuid4().hex
+    by = by or default_recorder()
+
+    def tx(session: Session) -> Event:
+        initiative = resolve_initiative(session, initiative_name)
+        target = session.get(Event, event_id)
+        if target is None:
+            raise BadInput(f"there is no event {event_id}; see 'scaletrack events list'")
+        if target.initiative_id != initiative.id:
+            other = session.get(Initiative, target.initiative_id)
+            raise BadInput(f"event {event_id} belongs to initiative '{other.name}', not "
+                           f"'{initiative.name}'; choose it with -i")
+        if target.kind == "retract":
+            raise BadInput(f"event {event_id} is itself a retraction; to restore what it "
+                           "retracted, log that event again")
+        earlier = session.scalar(select(Event).where(Event.retracts == event_id))
+        if earlier is not None:
+            if earlier.idempotency_key == key:
+                return earlier
+            raise Conflict(f"event {event_id} was already retracted by event {earlier.id} "
+                           f"(recorded {earlier.recorded_at:%Y-%m-%d} by {earlier.recorded_by})")
+        retraction = Event(initiative_id=initiative.id, site_id=target.site_id,
+                           stage=target.stage, checkpoint=target.checkpoint, kind="retract",
+                           occurred_on=on or dt.date.today(), recorded_by=by, note=reason,
+                           retracts=event_id, source="cli", idempotency_key=key)
+        session.add(retraction)
+        session.flush()
+        return retraction
+
+    return _insert(store, tx, f"event {event_id} was already retracted")
+
+
+def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id: str,
+             due_on: dt.date, set_on: dt.date | None = None, note: str | None = None,
+             by: str | None = None) -> tuple[Plan, str, str]:
+    """Record a target date for a site to reach a stage; earlier plans stay recorded."""
+    key = uuid.uuid4().hex
+    by = by or default_recorder()
+
+    def tx(session: Session):
+        initiative = resolve_initiative(session, initiative_name)
+        framework = framework_of(session, initiative)
+        if framework.kind != "phased":
+            raise BadInput(f"{framework.id} has domains, not stages to reach, so it takes "
+                           "no plans")
+        stage = framework.stage(stage_id.strip())
+        site = find_site(session, initiative, site_name)
+        existing = session.scalar(select(Plan).where(Plan.idempotency_key == key))
+        if existing is None:
+            existing = Plan(initiative_id=initiative.id, site_id=site.id, stage=stage.id,
+                            due_on=due_on, set_on=set_on or dt.date.today(), recorded_by=by,
+                            note=note, idempotency_key=key)
+            session.add(existing)
+            session.flush()
+        return existing, site.name, stage.id
+
+    return _insert(store, tx, "that plan was recorded already")
