@@ -7,7 +7,7 @@ matplotlib.
 """
 
 from tracker.cli.app import cli
-from tracker.cli import analyses, db, events, frameworks, setup  # noqa: F401  (registers commands)
+from tracker.cli import analyses, db, demo, events, frameworks, setup  # noqa: F401  (registers commands)
 
 
 def main() -> None:

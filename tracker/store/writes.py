@@ -138,6 +138,24 @@ class Logged:
     checkpoint: Checkpoint
 
 
+def _new_event(session: Session, initiative: Initiative, framework: Framework, site: Site,
+               checkpoint: str, *, status, rating, on, note, evidence, by, source,
+               key) -> tuple[Event, Checkpoint]:
+    cp = framework.resolve_checkpoint(checkpoint)
+    kind, level = event_kind(framework, cp, status, rating)
+    if kind == "note" and not (note or "").strip():
+        raise BadInput("a note event needs --note TEXT")
+    existing = session.scalar(select(Event).where(Event.idempotency_key == key))
+    if existing is None:
+        existing = Event(initiative_id=initiative.id, site_id=site.id,
+                         stage=framework.stage_of(cp.full_id).id, checkpoint=cp.full_id,
+                         kind=kind, rating=level, occurred_on=on, recorded_by=by,
+                         note=note, evidence=evidence, source=source, idempotency_key=key)
+        session.add(existing)
+        session.flush()
+    return existing, cp
+
+
 def log_event(store: Store, initiative_name: str | None, site_name: str, checkpoint: str, *,
               status: str | None = None, rating: str | None = None,
               on: dt.date | None = None, note: str | None = None,
@@ -146,28 +164,45 @@ def log_event(store: Store, initiative_name: str | None, site_name: str, checkpo
     """Record one dated event about a site and a checkpoint."""
     key = key or uuid.uuid4().hex
     on = on or dt.date.today()
-    by = (by or default_recorder()).strip() or default_recorder()
+    by = (by or "").strip() or default_recorder()
 
     def tx(session: Session) -> Logged:
         initiative = resolve_initiative(session, initiative_name)
         framework = framework_of(session, initiative)
         site = find_site(session, initiative, site_name)
-        cp = framework.resolve_checkpoint(checkpoint)
-        kind, level = event_kind(framework, cp, status, rating)
-        if kind == "note" and not (note or "").strip():
-            raise BadInput("a note event needs --note TEXT")
-        existing = session.scalar(select(Event).where(Event.idempotency_key == key))
-        if existing is None:
-            existing = Event(initiative_id=initiative.id, site_id=site.id,
-                             stage=framework.stage_of(cp.full_id).id, checkpoint=cp.full_id,
-                             kind=kind, rating=level, occurred_on=on, recorded_by=by,
-                             note=note, evidence=evidence, source=source,
-                             idempotency_key=key)
-            session.add(existing)
-            session.flush()
-        return Logged(existing, initiative.name, site.name, cp)
+        event, cp = _new_event(session, initiative, framework, site, checkpoint, status=status,
+                               rating=rating, on=on, note=note, evidence=evidence, by=by,
+                               source=source, key=key)
+        return Logged(event, initiative.name, site.name, cp)
 
     return _insert(store, tx, "that event was recorded already")
+
+
+def log_batch(store: Store, initiative_name: str | None, entries: list[dict],
+              source: str = "cli") -> int:
+    """Record many events in one transaction: all of them, or none.
+
+    Each entry has the keyword arguments of ``log_event`` plus ``site`` and
+    ``checkpoint``; an entry without a ``key`` gets a fresh one.
+    """
+    entries = [{**e, "key": e.get("key") or uuid.uuid4().hex} for e in entries]
+
+    def tx(session: Session) -> int:
+        initiative = resolve_initiative(session, initiative_name)
+        framework = framework_of(session, initiative)
+        site_cache: dict[str, Site] = {}
+        for e in entries:
+            name = e["site"]
+            if name not in site_cache:
+                site_cache[name] = find_site(session, initiative, name)
+            _new_event(session, initiative, framework, site_cache[name], e["checkpoint"],
+                       status=e.get("status"), rating=e.get("rating"),
+                       on=e.get("on") or dt.date.today(), note=e.get("note"),
+                       evidence=e.get("evidence"),
+                       by=e.get("by") or default_recorder(), source=source, key=e["key"])
+        return len(entries)
+
+    return _insert(store, tx, "an event in the batch was recorded already")
 
 
 def retract_event(store: Store, initiative_name: str | None, event_id: int,

@@ -1,0 +1,263 @@
+"""Every command through the CLI: happy paths, and each bad input's message and exit code."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+
+import pytest
+
+from conftest import DATA
+
+
+def count(db_path, table="events") -> int:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+@pytest.fixture
+def mini(run):
+    run("initiative", "create", "Mini", "--framework", "mini")
+    run("site", "add", "Alpha", "--region", "North", "--joined", "2026-01-01")
+    run("site", "add", "Beta")
+    return run
+
+
+def test_frameworks_list_and_show(run):
+    out = run("frameworks", "list").stdout
+    for fid in ("nasss", "ihi-full-scale", "expandnet-nine-steps", "milat-four-steps",
+                "scie-factors", "mini"):
+        assert fid in out
+    rows = json.loads(run("frameworks", "list", "--format", "json").stdout)
+    assert {r["id"] for r in rows} >= {"nasss", "mini"}
+
+    doc = json.loads(run("frameworks", "show", "nasss", "--format", "json").stdout)
+    assert list(doc)[:5] == ["id", "title", "version", "kind", "citations"]
+    first = doc["stages"][0]["checkpoints"][0]
+    assert first == {"id": "condition.nature", "title": "Nature of the condition or need",
+                     "guidance": first["guidance"], "scale": ["simple", "complicated", "complex"],
+                     "optional": False}
+    assert doc["checklists"][-1]["id"] == "scie-factors"
+    ihi = json.loads(run("frameworks", "show", "ihi-full-scale", "--format", "json").stdout)
+    assert ihi["stages"][0]["checkpoints"][0]["scale"] is None
+    text = run("frameworks", "show", "ihi-full-scale").stdout
+    assert "set-up.baseline" in text and "Barker PM" in text
+
+
+def test_frameworks_show_unknown(run):
+    r = run("frameworks", "show", "nass", code=2)
+    assert r.stderr.strip() == ("Error: unknown framework 'nass'; did you mean 'nasss'? "
+                                "(see 'scaletrack frameworks list')")
+
+
+def test_frameworks_validate(run, tmp_path):
+    assert run("frameworks", "validate", str(DATA / "mini.toml")).stdout.startswith(
+        f"{DATA / 'mini.toml'}: ok (mini 0.1, 3 stages, 9 checkpoints)")
+    bad = tmp_path / "bad.toml"
+    bad.write_text((DATA / "mini.toml").read_text().replace('version = "0.1"', 'version = "x"')
+                   .replace('guidance = "b done"', ''), encoding="utf-8")
+    r = run("frameworks", "validate", str(bad), str(DATA / "mini.toml"), code=1)
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"{bad}:5: version: bad version 'x': write it as a quoted number like \"1.0\" or \"1.2.0\""
+    assert lines[1] == f"{bad}:23: stages[0].checkpoints[1]: missing guidance: say in one line what counts as done"
+    assert lines[2].endswith("ok (mini 0.1, 3 stages, 9 checkpoints)")
+
+
+def test_initiative_create_and_list(run):
+    r = run("initiative", "create", "Shared Lives", "--framework", "ihi-full-scale",
+            "--description", "spread", "--started", "2025-04-01")
+    assert "Created initiative 'Shared Lives'" in r.stderr and r.stdout == ""
+    rows = json.loads(run("initiative", "list", "--format", "json").stdout)
+    assert rows == [{"name": "Shared Lives", "framework": "ihi-full-scale", "version": "1.0",
+                     "sites": 0, "events": 0, "started": "2025-04-01", "description": "spread"}]
+
+
+def test_initiative_errors(run):
+    r = run("initiative", "create", "X", "--framework", "ihi", code=2)
+    assert r.stderr.startswith("Error: unknown framework 'ihi'")
+    run("initiative", "create", "Shared Lives", "--framework", "nasss")
+    r = run("initiative", "create", "shared lives", "--framework", "nasss", code=2)
+    assert r.stderr.strip() == ("Error: an initiative called 'Shared Lives' already exists; "
+                                "choose another name")
+    r = run("initiative", "create", "Y", "--framework", "nasss", "--started", "2025-13-01", code=2)
+    assert r.stderr.strip() == "Error: --started '2025-13-01' is not a real date (check the month and day)"
+    assert count(run.db_path, "initiatives") == 1
+
+
+def test_sites(mini):
+    rows = json.loads(mini("site", "list", "--format", "json").stdout)
+    assert rows == [{"site": "Alpha", "region": "North", "joined": "2026-01-01", "events": 0},
+                    {"site": "Beta", "region": None, "joined": None, "events": 0}]
+    r = mini("site", "add", "ALPHA", code=2)
+    assert r.stderr.strip() == ("Error: initiative 'Mini' already has a site called 'Alpha' "
+                                "(site names ignore case)")
+    r = mini("site", "add", "Gamma", "--joined", "1st May", code=2)
+    assert r.stderr.strip() == ("Error: --joined '1st May' is not a date: write it as "
+                                "YYYY-MM-DD, e.g. 2026-03-31")
+    assert count(mini.db_path, "sites") == 2
+
+
+def test_log_happy_paths_record_rows(mini):
+    r = mini("log", "Alpha", "plan.a", "--on", "2026-02-03", "--note", "agreed", "--evidence",
+             "minutes", "--by", "lead")
+    assert r.stderr.strip() == "Logged event 1: Alpha, plan.a done on 2026-02-03"
+    mini("log", "alpha", "b", "--status", "blocked", "--on", "2026-02-04")  # bare id, any case
+    mini("log", "Beta", "health.funding", "--rating", "AMBER", "--on", "2026-02-05")
+    mini("log", "Beta", "health.funding", "--status", "note", "--note", "bid submitted")
+    with sqlite3.connect(mini.db_path) as conn:
+        rows = conn.execute("SELECT site_id, stage, checkpoint, kind, rating, occurred_on, "
+                            "recorded_by, note, evidence, source FROM events ORDER BY id").fetchall()
+    assert rows[0] == (1, "plan", "plan.a", "done", None, "2026-02-03", "lead", "agreed",
+                       "minutes", "cli")
+    assert rows[1][2:6] == ("plan.b", "blocked", None, "2026-02-04")
+    assert rows[2][2:5] == ("health.funding", "rated", "amber")
+    assert rows[3][3] == "note"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["Gamma", "plan.a"], "Error: unknown site 'Gamma'; known sites: Alpha, Beta "
+                          "(add it with 'scaletrack site add NAME')"),
+    (["Alpha", "plan.x"], "Error: unknown checkpoint 'plan.x'; did you mean 'plan.c', 'plan.b' "
+                          "or 'plan.a'? (see 'scaletrack frameworks show mini')"),
+    (["Alpha", "plan.a", "--rating", "green"],
+     "Error: checkpoint plan.a is ticked, not rated: use --status with one of: started, done, "
+     "blocked, reopened (or no option for done)"),
+    (["Alpha", "health.funding"],
+     "Error: checkpoint health.funding is rated, not ticked: use --rating with one of: green, "
+     "amber, red"),
+    (["Alpha", "health.funding", "--rating", "purple"],
+     "Error: 'purple' is not a level of health.funding; use one of: green, amber, red"),
+    (["Alpha", "plan.a", "--on", "2026-02-30"],
+     "Error: --on '2026-02-30' is not a real date (check the month and day)"),
+    (["Alpha", "plan.a", "--on", "03/02/2026"],
+     "Error: --on '03/02/2026' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31"),
+    (["Alpha", "plan.a", "--status", "note"], "Error: a note event needs --note TEXT"),
+])
+def test_log_errors(mini, args, message):
+    r = mini("log", *args, code=2)
+    assert r.stderr.strip() == message
+    assert "Traceback" not in r.output
+    assert count(mini.db_path) == 0
+
+
+def test_events_list_and_retract(mini):
+    mini("log", "Alpha", "plan.a", "--on", "2026-02-03")
+    mini("log", "Beta", "plan.a", "--on", "2026-01-03")
+    r = mini("events", "retract", "1", "--reason", "wrong site")
+    assert r.stderr.strip() == "Retracted event 1 (retraction is event 3)"
+    rows = json.loads(mini("events", "list", "--format", "json").stdout)
+    assert [(e["id"], e["site"], e["kind"], e["retracts"], e["retracted_by"]) for e in rows] == [
+        (2, "Beta", "done", None, None), (1, "Alpha", "done", None, 3),
+        (3, "Alpha", "retract", 1, None)]
+    only_beta = json.loads(mini("events", "list", "--site", "beta", "--format", "json").stdout)
+    assert [e["id"] for e in only_beta] == [2]
+    since = json.loads(mini("events", "list", "--since", "2026-02-01", "--format", "json").stdout)
+    assert [e["id"] for e in since] == [1, 3]
+
+    r = mini("events", "retract", "1", code=2)
+    assert r.stderr.startswith("Error: event 1 was already retracted by event 3")
+    r = mini("events", "retract", "3", code=2)
+    assert r.stderr.startswith("Error: event 3 is itself a retraction")
+    r = mini("events", "retract", "99", code=2)
+    assert r.stderr.strip() == "Error: there is no event 99; see 'scaletrack events list'"
+    assert count(mini.db_path) == 3
+    # a retracted event no longer counts
+    doc = json.loads(mini("status", "--format", "json").stdout)
+    assert doc["sites"][0]["stages"][0]["done"] == 0
+
+
+def test_retract_event_of_another_initiative(mini):
+    mini("log", "Alpha", "plan.a")
+    mini("initiative", "create", "Other", "--framework", "mini")
+    r = mini("events", "retract", "1", "-i", "Other", code=2)
+    assert r.stderr.strip() == ("Error: event 1 belongs to initiative 'Mini', not 'Other'; "
+                                "choose it with -i")
+
+
+def test_choosing_among_initiatives(mini):
+    mini("initiative", "create", "Other", "--framework", "nasss")
+    r = mini("status", code=2)
+    assert r.stderr.strip() == ("Error: this database holds 2 initiatives (Mini, Other): choose "
+                                "one with -i NAME or SCALETRACK_INITIATIVE")
+    r = mini("status", "-i", "Othr", code=2)
+    assert r.stderr.strip() == ("Error: unknown initiative 'Othr'; did you mean 'Other'? "
+                                "(see 'scaletrack initiative list')")
+    assert "Alpha" in mini("status", "-i", "mini").stdout
+    assert "Alpha" in mini("status", env={"SCALETRACK_INITIATIVE": "Mini"}).stdout
+
+
+def test_no_initiative_yet(run):
+    r = run("site", "add", "Alpha", code=2)
+    assert r.stderr.strip() == ("Error: there are no initiatives yet: create one with "
+                                "'scaletrack initiative create NAME --framework ID'")
+
+
+def test_unwritable_database_path(run, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    r = run("initiative", "list", code=1, env={"SCALETRACK_DB": str(blocker / "sub" / "x.db")})
+    assert r.stderr.startswith(f"Error: cannot create the folder for the database at {blocker}")
+    assert "choose another place with --db PATH" in r.stderr
+
+
+def test_database_that_is_not_scaletrack(run, tmp_path):
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER)")
+    r = run("initiative", "list", code=1, env={"SCALETRACK_DB": str(other)})
+    assert "already holds tables (invoices) but is not a scaletrack database" in r.stderr
+
+
+def test_user_framework_is_pinned(run, tmp_path):
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    shutil.copy(DATA / "mini.toml", folder / "mini.toml")
+    env = {"SCALETRACK_CATALOG": str(folder)}
+    run("initiative", "create", "Pinned", "--framework", "mini", env=env)
+    run("site", "add", "Alpha", env=env)
+    text = (folder / "mini.toml").read_text()
+    (folder / "mini.toml").write_text(text.replace('id = "h"', 'id = "h2"'))
+    run("log", "Alpha", "spread.h", env=env)  # the pinned definition still has h
+    doc = json.loads(run("status", "--format", "json", env=env).stdout)
+    assert doc["sites"][0]["stages"][2]["total"] == 3
+
+
+def test_default_database_location(tmp_path):
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    r = CliRunner().invoke(cli, ["db", "path"], env={"XDG_DATA_HOME": str(tmp_path / "data")})
+    assert r.stdout.strip() == str(tmp_path / "data" / "scaletrack" / "scaletrack.db")
+    r = CliRunner().invoke(cli, ["initiative", "list"], env={"XDG_DATA_HOME": str(tmp_path / "data")})
+    assert r.exit_code == 0
+    assert (tmp_path / "data" / "scaletrack" / "scaletrack.db").exists()
+
+
+def test_db_commands(run):
+    run("initiative", "list")
+    assert run("db", "current").stdout.strip() == "0002 (this scaletrack needs 0002: up to date)"
+    assert run("db", "path").stdout.strip() == str(run.db_path)
+    r = run("db", "upgrade")
+    assert "Already up to date at schema 0002." in r.stderr
+
+
+def test_demo(run, tmp_path):
+    r = run("demo", "--out", str(tmp_path / "demo"))
+    lines = r.stdout.splitlines()
+    assert lines[0] == ("Shared Lives North (demo): IHI Framework for Going to Full Scale "
+                        "(ihi-full-scale 1.0), as of 2026-09-30")
+    leeds = next(line for line in lines if line.startswith("Leeds"))
+    assert leeds.split()[:7] == ["Leeds", "full-scale", "full-scale", "6/6", "5/5", "4/4", "2/4"]
+    assert "The sample is in" in r.stderr
+    assert not run.db_path.exists()  # SCALETRACK_DB is left alone by the demo
+
+
+def test_version_and_module_entry_point():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "tracker", "--version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.startswith("scaletrack, version ")

@@ -1,0 +1,78 @@
+"""The shape of the package: light imports, help everywhere, the README's promises."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import cli
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_importing_the_cli_loads_neither_matplotlib_nor_alembic():
+    code = ("import sys, tracker.cli; "
+            "print(sorted(m for m in ('matplotlib', 'alembic') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def _commands(group: click.Group, prefix=()):
+    for name, cmd in sorted(group.commands.items()):
+        yield prefix + (name,)
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, prefix + (name,))
+
+
+ALL_COMMANDS = list(_commands(cli))
+
+
+@pytest.mark.parametrize("path", [()] + ALL_COMMANDS, ids=lambda p: " ".join(p) or "root")
+def test_help_works_and_says_something(path, tmp_path):
+    r = CliRunner().invoke(cli, [*path, "--help"],
+                           env={"SCALETRACK_DB": str(tmp_path / "never.db")})
+    assert r.exit_code == 0, r.output
+    assert "Usage:" in r.stdout
+    cmd = cli
+    for name in path:
+        cmd = cmd.commands[name]
+    assert (cmd.help or "").strip(), f"{' '.join(path)} has no help text"
+    assert not (tmp_path / "never.db").exists()  # --help never opens the database
+
+
+def test_expected_commands_exist():
+    names = {" ".join(p) for p in ALL_COMMANDS}
+    assert {"frameworks list", "frameworks show", "frameworks validate", "initiative create",
+            "initiative list", "site add", "site list", "log", "events list", "events retract",
+            "status", "db upgrade", "db current", "db path", "demo"} <= names
+
+
+def test_layers_import_downward_only():
+    """catalog and store never import analysis, views or the CLI; analysis never the CLI."""
+    forbidden = {
+        "catalog.py": ("tracker.store", "tracker.analysis", "tracker.cli", "tracker.views"),
+        "store": ("tracker.analysis", "tracker.cli", "tracker.views", "tracker.report"),
+        "analysis": ("tracker.cli", "tracker.views", "tracker.report", "tracker.charts"),
+    }
+    for where, banned in forbidden.items():
+        files = [ROOT / "tracker" / where] if where.endswith(".py") else \
+            list((ROOT / "tracker" / where).rglob("*.py"))
+        for f in files:
+            text = f.read_text()
+            for b in banned:
+                assert not re.search(rf"^\s*(from|import) {re.escape(b)}\b", text, re.M), \
+                    f"{f.relative_to(ROOT)} imports {b}"
+
+
+def test_readme_opens_with_the_two_commands():
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
+    assert "scaletrack demo" in blocks[0]
+    marker = re.search(r"<!-- test-command: (.*) -->", text).group(1)
+    assert blocks[1].strip() == marker

@@ -1,0 +1,47 @@
+"""``scaletrack demo``: a sample scale-out that shows a newcomer everything."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+from click.core import ParameterSource
+
+from tracker.cli.app import echo_data, cli, pass_app, say
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False), default="scaletrack-demo",
+              show_default=True, help="Folder for the demo's report.")
+@pass_app
+@click.pass_context
+def demo(ctx, app, out):
+    """Build a sample scale-out and show what scaletrack makes of it.
+
+    The sample goes into a throwaway database unless --db is given on the
+    command line (SCALETRACK_DB is ignored here, so your own data stay
+    untouched).
+
+    \b
+    Example:
+      scaletrack demo
+    """
+    from tracker.analysis.load import snapshot
+    from tracker.demo import DEMO_AS_OF, build_demo
+    from tracker.store import Store
+    from tracker.views import status_view
+
+    root = ctx.find_root()
+    if root.get_parameter_source("db") == ParameterSource.COMMANDLINE:
+        db = app.db
+    else:
+        db = str(Path(tempfile.mkdtemp(prefix="scaletrack-demo-")) / "demo.db")
+    store = Store.open(db)
+    ctx.call_on_close(store.close)
+    name = build_demo(store, app.catalog)
+    snap = snapshot(store, name, DEMO_AS_OF)
+    echo_data(status_view(snap.status, "table"))
+    say(f"\nThe sample is in {store.where}; explore it with:\n"
+        f"  scaletrack --db {store.where} events list\n"
+        f"  scaletrack --db {store.where} status --as-of {DEMO_AS_OF.isoformat()}")
