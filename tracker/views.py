@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tracker.analysis.status import Status
 from tracker.dates import iso
-from tracker.tables import render, to_json
+from tracker.tables import render, to_json, to_table
 
 STATUS_CSV = ["site", "region", "current_stage", "furthest_stage", "stage", "done", "total",
               "proportion", "first_activity", "last_activity", "reached_on", "duration_days"]
@@ -55,10 +55,18 @@ def status_rows(status: Status) -> list[dict]:
 
 
 def status_view(status: Status, fmt: str) -> str:
+    domains = status.framework.kind == "domains"
     if fmt == "json":
-        return to_json(status_document(status))
+        doc = status_document(status)
+        if domains:
+            doc["domains"] = domains_document(status)
+        return to_json(doc)
     if fmt == "csv":
+        if domains:
+            return render(domains_document(status), DOMAIN_COLUMNS, "csv")
         return render(status_rows(status), STATUS_CSV, "csv")
+    if domains:
+        return domains_table(status)
     fw = status.framework
     stage_ids = [st.id for st in fw.stages]
     rows = []
@@ -76,3 +84,132 @@ def status_view(status: Status, fmt: str) -> str:
     if not rows:
         return head + "No sites yet: add one with 'scaletrack site add NAME'.\n"
     return head + render(rows, columns, "table")
+
+
+# -- domains frameworks (NASSS) ----------------------------------------------
+
+def domains_document(status: Status) -> list[dict]:
+    from tracker.analysis.domains import domain_views
+
+    return [{"site": v.site, "domain": v.domain, "rated": v.rated, "total": v.total,
+             "at_worst_level": v.at_worst_level, "better": v.better, "same": v.same,
+             "worse": v.worse, "levels": v.levels} for v in domain_views(status)]
+
+
+DOMAIN_COLUMNS = ["site", "domain", "rated", "total", "at_worst_level", "better", "same",
+                  "worse"]
+
+
+def domains_table(status: Status) -> str:
+    fw = status.framework
+    head = (f"{status.initiative}: {fw.title} ({fw.id} {fw.version}), as of "
+            f"{status.as_of.isoformat()}\nPer domain: sub-domains rated, how many at the worst "
+            "level, and how ratings moved since the previous assessment.\n\n")
+    rows = domains_document(status)
+    if not rows:
+        return head + "No sites yet: add one with 'scaletrack site add NAME'.\n"
+    for r in rows:
+        r["rated"] = f"{r['rated']}/{r['total']}"
+    return head + render(rows, ["site", "domain", "rated", "at_worst_level", "better", "same",
+                                "worse"], "table")
+
+
+# -- gaps -------------------------------------------------------------------
+
+GAP_COLUMNS = ["site", "stage", "checkpoint", "kind", "detail"]
+
+
+def gaps_view(gaps: list, status: Status, fmt: str) -> str:
+    rows = [g.as_dict() for g in gaps]
+    if fmt in ("json", "csv"):
+        return render(rows, GAP_COLUMNS, fmt)
+    fw = status.framework
+    out = [f"{status.initiative}: gaps as of {status.as_of.isoformat()} "
+           f"({fw.id} {fw.version})", ""]
+    if not rows:
+        return "\n".join(out + ["No gaps: every site is where it should be.", ""])
+    for site in dict.fromkeys(r["site"] for r in rows):
+        site_rows = [r for r in rows if r["site"] == site]
+        out.append(f"{site} ({len(site_rows)})")
+        table = to_table(site_rows, ["kind", "stage", "checkpoint", "detail"], max_width=120)
+        out.extend("  " + line for line in table.splitlines())
+        out.append("")
+    from tracker.analysis.gaps import KIND_ORDER
+
+    counts = {k: sum(r["kind"] == k for r in rows) for k in KIND_ORDER}
+    out.append("Total: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n))
+    return "\n".join(out) + "\n"
+
+
+# -- compare ----------------------------------------------------------------
+
+ROLLUP_COLUMNS = ["stage", "sites_with_activity", "pct_with_activity", "sites_reached",
+                  "pct_reached", "mean_proportion", "median_duration_days"]
+
+
+def compare_document(comparison) -> dict:
+    status = comparison.status
+    doc = {
+        "as_of": iso(status.as_of),
+        "matrix": [{"site": c.site, "stage": c.stage, "proportion": round(c.proportion, 4),
+                    "reached_on": iso(c.reached_on)} for c in comparison.matrix],
+        "rollup": [{k: getattr(r, k) for k in ROLLUP_COLUMNS} for r in comparison.rollup],
+        "checklists": [{"checkpoint": c.checkpoint, "title": c.title, "key": c.key,
+                        "rated": c.rated, "at_worst_level": c.at_worst_level,
+                        "worst_level": c.worst_level} for c in comparison.checklists],
+    }
+    if status.framework.kind == "domains":
+        from tracker.analysis.domains import level_counts
+
+        counts = level_counts(status)
+        for r in doc["rollup"]:
+            r["levels"] = counts[r["stage"]]
+        doc["domains"] = domains_document(status)
+    return doc
+
+
+def rollup_rows(comparison) -> list[dict]:
+    return [{k: getattr(r, k) for k in ROLLUP_COLUMNS} for r in comparison.rollup]
+
+
+def compare_view(comparison, fmt: str) -> str:
+    if fmt == "json":
+        return to_json(compare_document(comparison))
+    if fmt == "csv":
+        return render(rollup_rows(comparison), ROLLUP_COLUMNS, "csv")
+    status = comparison.status
+    fw = status.framework
+    stage_ids = [s.id for s in fw.stages]
+    out = [f"{status.initiative}: sites compared as of {status.as_of.isoformat()} "
+           f"({fw.id} {fw.version})", ""]
+    if fw.kind == "domains":
+        out.append(domains_table(status).split("\n\n", 1)[1])
+    else:
+        matrix = []
+        for s in status.sites:
+            row = {"site": s.site}
+            for st in s.stages:
+                row[st.stage] = (f"{st.proportion:.0%}" +
+                                 (f" {st.reached_on.isoformat()}" if st.reached_on else ""))
+            matrix.append(row)
+        out.append("Share of checkpoints done, with the date each stage was reached:")
+        out.append(render(matrix, ["site"] + stage_ids, "table"))
+    out.append(f"Programme roll-up ({len(status.sites)} sites):")
+    rows = []
+    for r in comparison.rollup:
+        rows.append({"stage": r.stage,
+                     "with activity": f"{r.sites_with_activity} ({r.pct_with_activity:g}%)",
+                     "reached": f"{r.sites_reached} ({r.pct_reached:g}%)",
+                     "mean done": f"{r.mean_proportion:.0%}",
+                     "median days": None if r.median_duration_days is None
+                     else f"{r.median_duration_days:g}"})
+    out.append(render(rows, ["stage", "with activity", "reached", "mean done", "median days"],
+                      "table"))
+    rated = [c for c in comparison.checklists if c.rated]
+    if rated:
+        out.append("Checklist ratings (sites at the worst level / sites rating it):")
+        out.append(render([{"item": c.checkpoint + (" (key)" if c.key else ""),
+                            "worst level": c.worst_level,
+                            "sites": f"{c.at_worst_level}/{c.rated}"} for c in rated],
+                          ["item", "worst level", "sites"], "table"))
+    return "\n".join(out)

@@ -61,6 +61,7 @@ class SiteStatus:
     last_activity: dt.date | None
     stages: list[StageStatus]
     states: dict = field(default_factory=dict, repr=False)
+    joined_on: dt.date | None = None
 
     def stage(self, stage_id: str) -> StageStatus:
         return next(s for s in self.stages if s.stage == stage_id)
@@ -115,7 +116,7 @@ def site_status(framework: Framework, site: SiteInfo, states: dict, as_of: dt.da
     last = max((s.last_on for s in states.values()), default=None)
     return SiteStatus(site=site.name, site_id=site.id, region=site.region,
                       current_stage=current, furthest_stage=furthest, last_activity=last,
-                      stages=stages, states=states)
+                      stages=stages, states=states, joined_on=site.joined_on)
 
 
 def group_states(states: Iterable) -> dict[int, dict]:

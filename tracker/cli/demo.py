@@ -30,7 +30,8 @@ def demo(ctx, app, out):
     from tracker.analysis.load import snapshot
     from tracker.demo import DEMO_AS_OF, build_demo
     from tracker.store import Store
-    from tracker.views import status_view
+    from tracker.analysis.gaps import compute_gaps
+    from tracker.views import gaps_view, status_view
 
     root = ctx.find_root()
     if root.get_parameter_source("db") == ParameterSource.COMMANDLINE:
@@ -42,6 +43,7 @@ def demo(ctx, app, out):
     name = build_demo(store, app.catalog)
     snap = snapshot(store, name, DEMO_AS_OF)
     echo_data(status_view(snap.status, "table"))
+    echo_data("\n" + gaps_view(compute_gaps(snap.status, snap.plans), snap.status, "table"))
     say(f"\nThe sample is in {store.where}; explore it with:\n"
         f"  scaletrack --db {store.where} events list\n"
-        f"  scaletrack --db {store.where} status --as-of {DEMO_AS_OF.isoformat()}")
+        f"  scaletrack --db {store.where} compare --as-of {DEMO_AS_OF.isoformat()}")

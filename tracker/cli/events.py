@@ -105,3 +105,29 @@ def retract(app, event_id, reason, by, initiative):
 
     r = retract_event(app.store, initiative, event_id, reason, by)
     say(f"Retracted event {event_id} (retraction is event {r.id})")
+
+
+@cli.command()
+@click.argument("site_name", metavar="SITE")
+@click.argument("stage", metavar="STAGE")
+@click.option("--due", type=DATE, required=True, help="Target date to reach the stage.")
+@click.option("--on", type=DATE, help="When the plan was agreed [default: today].")
+@click.option("--note", metavar="TEXT", help="Where the plan comes from.")
+@click.option("--by", metavar="NAME", help="Who is recording it [default: your user name].")
+@initiative_option
+@pass_app
+def plan(app, site_name, stage, due, on, note, by, initiative):
+    """Set a target date for a site to reach a stage.
+
+    A later plan for the same site and stage replaces the earlier one from
+    its --on date; both stay recorded. 'scaletrack gaps' reports a plan whose
+    date has passed as overdue.
+
+    \b
+    Example:
+      scaletrack plan Leeds full-scale --due 2027-03-31
+    """
+    from tracker.store.writes import set_plan
+
+    p, site, stage_id = set_plan(app.store, initiative, site_name, stage, due, on, note, by)
+    say(f"Planned: {site} to reach {stage_id} by {p.due_on.isoformat()}")
