@@ -68,7 +68,7 @@ def upgrade() -> None:
                            "'note', 'retract')", name="ck_events_kind"),
     )
     op.create_index("ix_events_site_checkpoint", "events",
-                    ["initiative_id", "site_id", "checkpoint", "occurred_on"])
+                    ["initiative_id", "site_id", "checkpoint", "occurred_on", "kind", "rating"])
 
 
 def downgrade() -> None:

@@ -30,7 +30,8 @@ def snapshot(store: Store, initiative_name: str | None, as_of: dt.date | None = 
         framework = framework_of(session, initiative)
         site_rows = [SiteInfo(s.id, s.name, s.region, s.joined_on)
                      for s in sites(session, initiative)]
-        states = list(checkpoint_states(session, initiative.id, as_of))
+        states = list(checkpoint_states(session, initiative.id, as_of,
+                                         with_previous=framework.kind == "domains"))
         plans = latest_plans(session, initiative.id, as_of)
         name = initiative.name
     status = compute_status(name, framework, site_rows, states, as_of)

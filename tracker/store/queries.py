@@ -1,9 +1,9 @@
 """Reads: look-ups by name, listings, and the aggregate that analyses run on.
 
 ``checkpoint_states`` is where analyses meet the database.  It reduces the
-event log in SQL to one row per site and checkpoint (first and last activity,
-latest status, latest and previous rating), so an analysis of 300,000 events
-handles a few thousand rows in Python, never one object per event.
+event log to one row per site and checkpoint (first and last activity, latest
+status, latest and previous rating) in SQL, so an analysis of 300,000 events
+builds a few thousand objects in Python, never one per event.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import String, and_, case, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from tracker.catalog import Framework
@@ -96,9 +96,11 @@ def events(session: Session, initiative: Initiative, site: Site | None = None,
         yield ev, site_name, retracted_by
 
 
-@dataclass(frozen=True)
-class CheckpointState:
-    """What the live events up to the as-of date say about one site and checkpoint."""
+class CheckpointState(NamedTuple):
+    """What the live events up to the as-of date say about one site and checkpoint.
+
+    A named tuple, not a dataclass: tens of thousands are made per analysis.
+    """
 
     site_id: int
     checkpoint: str
@@ -112,62 +114,100 @@ class CheckpointState:
     previous_rating: str | None = None
 
 
-def checkpoint_states(session: Session, initiative_id: int,
-                      as_of: dt.date) -> Iterator[CheckpointState]:
+def checkpoint_states(session: Session, initiative_id: int, as_of: dt.date,
+                      with_previous: bool = False) -> Iterator[CheckpointState]:
     """One row per site and checkpoint with any live event on or before ``as_of``.
 
-    Live means not a retraction and not retracted.  The latest status is the
-    status event with the latest date; events on the same date are ordered by
-    the order they were recorded in.
+    Live means not a retraction and not retracted.  A checkpoint's state is its
+    latest status event (ticked checkpoints) or rating (rated ones): the one
+    with the latest date, and of events on the same date the one recorded last.
+    ``with_previous`` also finds each checkpoint's previous rating, which only
+    the domains view needs.
+
+    The work is done by the database: one grouped pass over the covering index
+    ``ix_events_site_checkpoint`` finds each checkpoint's dates, then one index
+    look-up per checkpoint fetches the event on the latest of them.  Python sees
+    one row per checkpoint (a few more where events share a day), never one per
+    event.  ``log`` guarantees that a checkpoint gets status events or ratings,
+    never both, so "latest event that is not a note" is its state.
     """
-    retraction = aliased(Event)
-    live = (
-        select(Event.id, Event.site_id, Event.checkpoint, Event.kind, Event.rating,
-               Event.occurred_on)
-        .where(Event.initiative_id == initiative_id, Event.kind != "retract",
-               Event.occurred_on <= as_of,
-               ~exists().where(retraction.retracts == Event.id))
-        .cte("live"))
-    part = (live.c.site_id, live.c.checkpoint)
-    newest_first = (live.c.occurred_on.desc(), live.c.id.desc())
-
-    statuses = (
-        select(live.c.site_id, live.c.checkpoint, live.c.kind, live.c.occurred_on,
-               func.row_number().over(partition_by=part, order_by=newest_first).label("rn"))
-        .where(live.c.kind.in_(STATUS_KINDS)).subquery("statuses"))
-    ratings = (
-        select(live.c.site_id, live.c.checkpoint, live.c.rating, live.c.occurred_on,
-               func.row_number().over(partition_by=part, order_by=newest_first).label("rn"))
-        .where(live.c.kind == "rated").subquery("ratings"))
+    live = _live_events(initiative_id, as_of)
+    stateful = Event.kind != "note"
     spans = (
-        select(live.c.site_id, live.c.checkpoint,
-               func.min(live.c.occurred_on).label("first_on"),
-               func.max(live.c.occurred_on).label("last_on"),
-               func.min(case((live.c.kind == "rated", live.c.occurred_on))).label("first_rated_on"))
-        .group_by(live.c.site_id, live.c.checkpoint).subquery("spans"))
-
-    latest_status = aliased(statuses)
-    latest_rating = aliased(ratings)
-    previous = aliased(ratings)
-
-    def joined(alias, rn):
-        return and_(alias.c.site_id == spans.c.site_id, alias.c.checkpoint == spans.c.checkpoint,
-                    alias.c.rn == rn)
-
+        select(Event.site_id, Event.checkpoint,
+               func.min(Event.occurred_on).label("first_on"),
+               func.max(Event.occurred_on).label("last_on"),
+               func.max(case((stateful, Event.occurred_on))).label("state_on"),
+               func.min(case((stateful, Event.occurred_on))).label("first_state_on"))
+        .where(*live)
+        .group_by(Event.site_id, Event.checkpoint)
+        .subquery("spans"))
+    latest = aliased(Event, name="latest")
+    # Dates come back as the driver gives them (SQLAlchemy's SQLite date parsing costs
+    # more than the query) and are converted once per distinct value by ``_date``.
+    raw = [type_coerce(spans.c[name], String) for name in
+           ("first_on", "last_on", "state_on", "first_state_on")]
     query = (
-        select(spans.c.site_id, spans.c.checkpoint, spans.c.first_on, spans.c.last_on,
-               latest_status.c.kind, latest_status.c.occurred_on,
-               latest_rating.c.rating, latest_rating.c.occurred_on,
-               spans.c.first_rated_on, previous.c.rating)
-        .outerjoin(latest_status, joined(latest_status, 1))
-        .outerjoin(latest_rating, joined(latest_rating, 1))
-        .outerjoin(previous, joined(previous, 2)))
-    for row in session.execute(query):
-        first_rated = row[8]
-        if isinstance(first_rated, str):  # SQLite returns CASE results untyped
-            first_rated = dt.date.fromisoformat(first_rated)
-        yield CheckpointState(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
-                              first_rated, row[9])
+        select(spans.c.site_id, spans.c.checkpoint, *raw, latest.id, latest.kind, latest.rating)
+        .select_from(spans)
+        .outerjoin(latest, and_(latest.initiative_id == initiative_id,
+                                latest.site_id == spans.c.site_id,
+                                latest.checkpoint == spans.c.checkpoint,
+                                latest.occurred_on == spans.c.state_on,
+                                latest.kind.not_in(("note", "retract")),
+                                latest.id.not_in(_retracted_ids(initiative_id)))))
+    previous = _previous_ratings(session, initiative_id, as_of) if with_previous else {}
+
+    best: dict[tuple[int, str], tuple] = {}
+    for row in session.connection().execute(query):
+        key = (row[0], row[1])
+        held = best.get(key)
+        # of events sharing the latest day, the one recorded last wins
+        if held is None or (row[6] is not None and (held[6] is None or row[6] > held[6])):
+            best[key] = row
+    dates: dict = {None: None}
+
+    def day(value):
+        if value not in dates:
+            dates[value] = value if isinstance(value, dt.date) else dt.date.fromisoformat(value[:10])
+        return dates[value]
+
+    for (site_id, checkpoint, first_on, last_on, state_on, first_state_on, _, kind,
+         rating) in best.values():
+        if kind == "rated":
+            yield CheckpointState(site_id, checkpoint, day(first_on), day(last_on), None, None,
+                                  rating, day(state_on), day(first_state_on),
+                                  previous.get((site_id, checkpoint)))
+        else:
+            yield CheckpointState(site_id, checkpoint, day(first_on), day(last_on), kind,
+                                  day(state_on) if kind else None)
+
+
+def _retracted_ids(initiative_id: int):
+    """Every retracted event id.  Ids are unique across initiatives, so no filter on the
+    initiative is needed, and without one the database reads only the index on
+    ``retracts`` instead of the whole table."""
+    retraction = aliased(Event, name="retraction")
+    return select(retraction.retracts).where(retraction.retracts.is_not(None))
+
+
+def _live_events(initiative_id: int, as_of: dt.date) -> list:
+    return [Event.initiative_id == initiative_id, Event.kind != "retract",
+            Event.occurred_on <= as_of, Event.id.not_in(_retracted_ids(initiative_id))]
+
+
+def _previous_ratings(session: Session, initiative_id: int,
+                      as_of: dt.date) -> dict[tuple[int, str], str]:
+    ranked = (
+        select(Event.site_id, Event.checkpoint, Event.rating,
+               func.row_number().over(partition_by=(Event.site_id, Event.checkpoint),
+                                      order_by=(Event.occurred_on.desc(), Event.id.desc()))
+               .label("rn"))
+        .where(*_live_events(initiative_id, as_of), Event.kind == "rated")
+        .subquery())
+    rows = session.connection().execute(
+        select(ranked.c.site_id, ranked.c.checkpoint, ranked.c.rating).where(ranked.c.rn == 2))
+    return {(site_id, cp): rating for site_id, cp, rating in rows}
 
 
 def latest_plans(session: Session, initiative_id: int,
