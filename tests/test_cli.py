@@ -252,6 +252,11 @@ def test_demo(run, tmp_path):
     assert leeds.split()[:7] == ["Leeds", "full-scale", "full-scale", "6/6", "5/5", "4/4", "2/4"]
     assert "The sample is in" in r.stderr
     assert not run.db_path.exists()  # SCALETRACK_DB is left alone by the demo
+    assert "Calderdale (8)" in r.stdout and "blocked" in r.stdout  # the gaps follow the status
+    assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == [
+        "adoption.png", "compare.csv", "compare.png", "gaps.csv", "gaps.png", "report.md",
+        "status.csv", "timeline.png"]
+    assert "Leeds reached test-of-scale-up" in (tmp_path / "demo" / "report.md").read_text()
 
 
 def test_version_and_module_entry_point():

@@ -50,7 +50,8 @@ def test_expected_commands_exist():
     names = {" ".join(p) for p in ALL_COMMANDS}
     assert {"frameworks list", "frameworks show", "frameworks validate", "initiative create",
             "initiative list", "site add", "site list", "log", "events list", "events retract",
-            "status", "db upgrade", "db current", "db path", "demo"} <= names
+            "status", "db upgrade", "db current", "db path", "demo", "gaps", "compare", "plan",
+            "chart", "report"} <= names
 
 
 def test_layers_import_downward_only():

@@ -9,7 +9,7 @@ from tracker.analysis.status import SiteInfo, Status, compute_status
 from tracker.catalog import Framework
 from tracker.store import Store
 from tracker.store.queries import (checkpoint_states, framework_of, latest_plans,
-                                   resolve_initiative, sites)
+                                   rating_history, resolve_initiative, sites)
 
 
 @dataclass
@@ -36,3 +36,14 @@ def snapshot(store: Store, initiative_name: str | None, as_of: dt.date | None = 
         name = initiative.name
     status = compute_status(name, framework, site_rows, states, as_of)
     return Snapshot(name, framework, as_of, status, plans)
+
+
+def ratings_by_site(store: Store, initiative_name: str | None,
+                    as_of: dt.date) -> dict[str, list[tuple[str, dt.date, str]]]:
+    """Each site's rating history (checkpoint, date, level), for the complexity chart."""
+    out: dict[str, list] = {}
+    with store.reading() as session:
+        initiative = resolve_initiative(session, initiative_name)
+        for site, checkpoint, on, level in rating_history(session, initiative.id, as_of):
+            out.setdefault(site, []).append((checkpoint, on, level))
+    return out

@@ -7,7 +7,8 @@ matplotlib.
 """
 
 from tracker.cli.app import cli
-from tracker.cli import analyses, db, demo, events, frameworks, setup  # noqa: F401  (registers commands)
+from tracker.cli import (analyses, db, demo, events, frameworks, reports,  # noqa: F401
+                         setup)  # importing a module registers its commands
 
 
 def main() -> None:

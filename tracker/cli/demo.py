@@ -44,6 +44,12 @@ def demo(ctx, app, out):
     snap = snapshot(store, name, DEMO_AS_OF)
     echo_data(status_view(snap.status, "table"))
     echo_data("\n" + gaps_view(compute_gaps(snap.status, snap.plans), snap.status, "table"))
-    say(f"\nThe sample is in {store.where}; explore it with:\n"
+    from tracker.analysis.periods import parse_quarter
+    from tracker.cli.reports import run_report
+    from tracker.demo import DEMO_QUARTER
+
+    run_report(store, name, parse_quarter(DEMO_QUARTER), DEMO_AS_OF, Path(out))
+    say(f"\nThe {DEMO_QUARTER} report is in {out}/ (open report.md).")
+    say(f"The sample is in {store.where}; explore it with:\n"
         f"  scaletrack --db {store.where} events list\n"
         f"  scaletrack --db {store.where} compare --as-of {DEMO_AS_OF.isoformat()}")

@@ -221,3 +221,13 @@ def latest_plans(session: Session, initiative_id: int,
     rows = session.execute(select(ranked.c.site_id, ranked.c.stage, ranked.c.due_on)
                            .where(ranked.c.rn == 1))
     return {(site_id, stage): due for site_id, stage, due in rows}
+
+
+def rating_history(session: Session, initiative_id: int,
+                   as_of: dt.date) -> Iterator[tuple[str, str, dt.date, str]]:
+    """Every live rating on or before ``as_of``: (site, checkpoint, date, level), in order."""
+    query = (select(Site.name, Event.checkpoint, Event.occurred_on, Event.rating)
+             .join(Site, Site.id == Event.site_id)
+             .where(*_live_events(initiative_id, as_of), Event.kind == "rated")
+             .order_by(Site.name, Event.occurred_on, Event.id))
+    yield from session.execute(query)

@@ -1,0 +1,93 @@
+"""The look shared by every chart, and saving PNGs that are identical run to run.
+
+Okabe-Ito colours (distinguishable under the common colour-vision
+deficiencies), and never colour alone: every state also has a marker, a hatch
+or a written label.  matplotlib's bundled DejaVu Sans, so output is the same
+on every machine, and no text under 9 pt at 100 %.  Figures are built on
+``matplotlib.figure.Figure`` with the Agg canvas: no pyplot, no GUI backend,
+no global state.  PNGs carry no timestamp or software version, so the same
+data and as-of date give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = (
+    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+STAGE_COLOURS = (SKY, ORANGE, GREEN, PURPLE, BLUE, YELLOW, VERMILLION, "#999999", BLACK)
+GREY = "#BBBBBB"
+SHADE = "#F0F0F0"
+DPI = 150
+WIDTH = 2000 / DPI  # inches: a 16:9 slide, 2000 px wide
+MIN_PT = 9
+LANES_PER_PAGE = 25
+
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 11,
+    "axes.titlesize": 13,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "scaletrack",
+    "path.simplify": True,
+}
+
+
+def level_colours(n: int) -> list[str]:
+    """Colours for a rating scale, best first: blue, then orange, vermillion for the worst."""
+    if n <= 1:
+        return [BLUE]
+    ramp = [BLUE, SKY, YELLOW, ORANGE, VERMILLION]
+    if n == 2:
+        return [BLUE, VERMILLION]
+    if n == 3:
+        return [BLUE, ORANGE, VERMILLION]
+    return [ramp[round(i * (len(ramp) - 1) / (n - 1))] for i in range(n)]
+
+
+def new_figure(height: float, width: float = WIDTH) -> Figure:
+    with matplotlib.rc_context(RC):
+        fig = Figure(figsize=(width, max(3.0, height)), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def heading(fig: Figure, title: str, caption: str) -> None:
+    """A title that states the initiative and period, a caption with framework and as-of."""
+    fig.suptitle(title, fontsize=14, fontweight="bold", x=0.01, ha="left")
+    # supxlabel takes part in the constrained layout, so the caption never overlaps the axes
+    fig.supxlabel(caption, fontsize=MIN_PT, color="#333333", x=0.01, ha="left")
+
+
+def caption_text(framework, as_of: dt.date, extra: str = "") -> str:
+    text = (f"Framework: {framework.title} ({framework.id}, version {framework.version}). "
+            f"As of {as_of.isoformat()}.")
+    return f"{text} {extra}".strip()
+
+
+def save(fig: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with matplotlib.rc_context(RC):
+        fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+    return path
+
+
+def pages(items: list, per_page: int = LANES_PER_PAGE) -> list[list]:
+    return [items[i:i + per_page] for i in range(0, len(items), per_page)] or [[]]
+
+
+def page_paths(path: Path, n: int) -> list[Path]:
+    """``FILE.png`` for one page; ``FILE-1.png``, ``FILE-2.png``... for several."""
+    if n == 1:
+        return [path]
+    return [path.with_name(f"{path.stem}-{i}{path.suffix}") for i in range(1, n + 1)]

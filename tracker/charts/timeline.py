@@ -1,0 +1,146 @@
+"""The swimlane timeline: a lane per site, stage bands, done, planned and blocked markers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import matplotlib.dates as mdates
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from tracker.analysis.periods import MONTHS, Period, add_months, quarter_at
+from tracker.charts.style import (BLACK, SHADE, STAGE_COLOURS, VERMILLION, caption_text, heading,
+                                  new_figure, pages)
+
+
+def lane_order(status):
+    """Furthest along first: most stages reached, then earliest start, then name."""
+    def key(site):
+        reached = sum(st.reached_on is not None for st in site.stages)
+        starts = [st.first_activity for st in site.stages if st.first_activity]
+        return (-reached, min(starts) if starts else dt.date.max, site.site.casefold())
+    return sorted(status.sites, key=key)
+
+
+def site_marks(framework, site):
+    """Dates of done checkpoints and of blocked ones, from the site's states."""
+    done, blocked = [], []
+    for stage in framework.stages:
+        for cp in stage.checkpoints:
+            state = site.states.get(cp.full_id)
+            if state is None:
+                continue
+            if state.status == "done":
+                done.append(state.status_on)
+            elif state.status == "blocked":
+                blocked.append(state.status_on)
+    return sorted(done), sorted(blocked)
+
+
+def x_range(status, period: Period, plans: dict):
+    firsts = [st.first_activity for s in status.sites for st in s.stages if st.first_activity]
+    start = min([period.start] + firsts)
+    horizon = status.as_of + dt.timedelta(days=366)
+    dues = [d for d in plans.values() if d <= horizon]
+    end = max([period.end, status.as_of] + dues)
+    return quarter_at(start).start, add_months(quarter_at(end).start, 3)
+
+
+def quarter_label(day: dt.date, convention: str) -> str:
+    if convention == "fy":
+        fy = day.year if day.month >= 4 else day.year - 1
+        q = ((day.month - 4) % 12) // 3 + 1
+        return f"Q{q}\n{fy % 100:02d}/{(fy + 1) % 100:02d}"
+    return f"Q{(day.month - 1) // 3 + 1}\n{day.year}"
+
+
+def draw(snapshot, period: Period):
+    """One figure per page of at most 25 lanes."""
+    status, fw = snapshot.status, snapshot.framework
+    ordered = lane_order(status)
+    lo, hi = x_range(status, period, snapshot.plans)
+    groups = pages(ordered)
+    figures = []
+    for number, group in enumerate(groups, start=1):
+        fig = new_figure(1.9 + 0.45 * max(len(group), 3))
+        ax = fig.add_subplot()
+        _draw_page(ax, fw, group, snapshot.plans, status.as_of, period, lo, hi)
+        page = f" Page {number} of {len(groups)}." if len(groups) > 1 else ""
+        heading(fig, f"{status.initiative}: progress by site, {period.label}",
+                caption_text(fw, status.as_of,
+                             "Bands run from a stage's first activity to the day it was reached; "
+                             "hatched bands are stages not yet reached." + page))
+        figures.append(fig)
+    return figures
+
+
+def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
+    stage_index = {s.id: i for i, s in enumerate(fw.stages)}
+    n = len(sites)
+    # alternate quarters shaded, the report period outlined
+    q = lo
+    shade = False
+    while q < hi:
+        nxt = add_months(q, 3)
+        if shade:
+            ax.axvspan(q, nxt, color=SHADE, zorder=0, lw=0)
+        shade = not shade
+        q = nxt
+    ax.axvspan(period.start, period.end + dt.timedelta(days=1), facecolor="none",
+               edgecolor="#555555", lw=1.2, ls="--", zorder=1, gid="report-period")
+    done_x, done_y, plan_x, plan_y, block_x, block_y = [], [], [], [], [], []
+    for lane, site in enumerate(sites):
+        y = n - 1 - lane
+        for st in site.stages:
+            if st.first_activity is None:
+                continue
+            colour = STAGE_COLOURS[stage_index[st.stage] % len(STAGE_COLOURS)]
+            end = st.reached_on or as_of
+            width = max((end - st.first_activity).days, 2)
+            ax.broken_barh([(mdates.date2num(st.first_activity), width)], (y - 0.3, 0.6),
+                           facecolors=colour, edgecolor=colour,
+                           alpha=0.85 if st.reached_on else 0.45,
+                           hatch=None if st.reached_on else "///", zorder=2,
+                           gid=f"band:{site.site}:{st.stage}")
+        done, blocked = site_marks(fw, site)
+        done_x += done
+        done_y += [y] * len(done)
+        block_x += blocked
+        block_y += [y] * len(blocked)
+        for stage in fw.stages:
+            due = plans.get((site.site_id, stage.id))
+            if due is not None and lo <= due <= hi:
+                plan_x.append(due)
+                plan_y.append(y)
+    ax.plot(done_x, done_y, ls="none", marker="o", ms=5, color=BLACK, zorder=4, gid="done")
+    ax.plot(plan_x, plan_y, ls="none", marker="D", ms=8, mfc="white", mec=BLACK, mew=1.5,
+            zorder=4, gid="planned")
+    ax.plot(block_x, block_y, ls="none", marker="X", ms=11, color=VERMILLION, mec=BLACK,
+            mew=0.6, zorder=5, gid="blocked")
+    ax.axvline(as_of, color=VERMILLION, lw=1.5, zorder=3, gid="as-of")
+    ax.annotate(f"as of {as_of.day} {MONTHS[as_of.month - 1]} {as_of.year}", (as_of, n - 0.45),
+                xytext=(4, 0), textcoords="offset points", fontsize=10, color=VERMILLION,
+                va="bottom", annotation_clip=False)
+    ax.set_ylim(-0.7, n - 0.3 + 0.4)
+    ax.set_yticks(range(n))
+    ax.set_yticklabels([s.site for s in reversed(sites)])
+    ax.set_xlim(lo, hi + dt.timedelta(days=12))
+    ticks = []
+    q = lo
+    while q <= hi:
+        ticks.append(q)
+        q = add_months(q, 3)
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([quarter_label(t, period.convention) for t in ticks])
+    ax.tick_params(axis="y", length=0)
+    handles = [Patch(facecolor=STAGE_COLOURS[i % len(STAGE_COLOURS)], alpha=0.85, label=s.title)
+               for i, s in enumerate(fw.stages)]
+    handles += [
+        Patch(facecolor="white", edgecolor="#555555", hatch="///", label="not yet reached"),
+        Line2D([], [], ls="none", marker="o", color=BLACK, label="checkpoint done"),
+        Line2D([], [], ls="none", marker="D", mfc="white", mec=BLACK, mew=1.5,
+               label="planned date for a stage"),
+        Line2D([], [], ls="none", marker="X", color=VERMILLION, mec=BLACK, label="blocked"),
+        Patch(facecolor="none", edgecolor="#555555", ls="--", label="report period"),
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1), frameon=False)

@@ -1,0 +1,101 @@
+"""``scaletrack chart`` and ``scaletrack report``: PNG charts and the quarterly report folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from tracker.cli.app import DATE, as_of_option, cli, initiative_option, pass_app, say
+
+CHART_KINDS = ("timeline", "gaps", "compare", "complexity", "adoption")
+
+
+def period_options(fn):
+    fn = click.option("--to", "end", type=DATE, help="End of a custom period (with --from).")(fn)
+    fn = click.option("--from", "start", type=DATE, help="Start of a custom period.")(fn)
+    fn = click.option("--quarter", metavar="Q",
+                      help="2026Q3 (calendar) or FY2026-27Q1 (UK financial year, April-June).")(fn)
+    return fn
+
+
+def _period(quarter, start, end, as_of):
+    from tracker.analysis.periods import parse_period, period_as_of
+
+    today = dt.date.today()
+    period = parse_period(quarter, start, end, as_of or today)
+    return period, period_as_of(period, as_of, today)
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(CHART_KINDS), metavar="KIND")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The PNG file to write.")
+@period_options
+@as_of_option
+@initiative_option
+@pass_app
+def chart(app, kind, output, quarter, start, end, as_of, initiative):
+    """Draw one chart as a PNG: timeline, gaps, compare, complexity or adoption.
+
+    timeline: a lane per site with stage bands and done, planned and blocked
+    markers. gaps: sites x checkpoints. compare: share done per stage and site.
+    adoption: sites reaching each stage over time. complexity: NASSS domains x
+    assessment dates. The as-of date defaults to the period's end (or today).
+    A timeline with more than 25 sites is split into FILE-1.png, FILE-2.png...
+
+    \b
+    Example:
+      scaletrack chart timeline --quarter 2026Q3 -o timeline.png
+    """
+    from tracker import charts
+    from tracker.analysis.load import ratings_by_site, snapshot
+
+    period, as_of = _period(quarter, start, end, as_of)
+    snap = snapshot(app.store, initiative, as_of)
+    history = (ratings_by_site(app.store, initiative, as_of)
+               if kind == "complexity" and snap.framework.kind == "domains" else None)
+    paths = charts.write(kind, snap, period, Path(output), history)
+    if len(paths) > 1:
+        say(f"The {kind} chart has {len(paths)} pages:")
+    for p in paths:
+        click.echo(str(p))
+
+
+@cli.command()
+@period_options
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Folder to write [default: report-QUARTER].")
+@as_of_option
+@initiative_option
+@pass_app
+def report(app, quarter, start, end, out, as_of, initiative):
+    """Write a progress report folder: charts, CSV tables and report.md.
+
+    report.md says which sites reached a stage in the period, which gaps are
+    new and which were resolved, which sites stalled and where key social care
+    barriers are, and links every chart and table.
+
+    \b
+    Examples:
+      scaletrack report --quarter 2026Q3
+      scaletrack report --quarter FY2026-27Q2 --out reports/q2
+    """
+    period, as_of = _period(quarter, start, end, as_of)
+    folder = Path(out or f"report-{period.code.replace('..', '-to-')}")
+    result = run_report(app.store, initiative, period, as_of, folder)
+    say(f"Wrote {len(result.files)} files for {period.label}, as of {as_of.isoformat()}:")
+    click.echo(str(folder))
+
+
+def run_report(store, initiative, period, as_of, folder):
+    """The report, with a progress bar when a person is watching."""
+    from tracker.report import write_report
+
+    if not sys.stderr.isatty():
+        return write_report(store, initiative, period, as_of, folder)
+    with click.progressbar(length=7, label="Writing the report", file=sys.stderr) as bar:
+        return write_report(store, initiative, period, as_of, folder,
+                            progress=lambda _name: bar.update(1))

@@ -1,0 +1,194 @@
+"""The quarterly progress report: a folder of charts, CSV tables and a summary in words.
+
+Every chart has its data beside it as CSV, for readers who cannot see the
+charts, and ``report.md`` says in sentences what changed in the period: which
+sites reached a stage, which gaps opened and closed, which sites stalled, and
+where the key social care barriers are.  Everything is computed for one as-of
+date, so the same command gives the same folder later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker.analysis.compare import compare
+from tracker.analysis.gaps import compute_gaps
+from tracker.analysis.load import Snapshot, ratings_by_site, snapshot
+from tracker.analysis.periods import Period
+from tracker.catalog import SCIE_FACTORS_ID
+from tracker.store import Store
+from tracker.views import (DOMAIN_COLUMNS, GAP_COLUMNS, ROLLUP_COLUMNS, STATUS_CSV,
+                           domains_document, rollup_rows, status_rows)
+from tracker.tables import to_csv
+
+CHART_TITLES = {
+    "timeline": "Progress by site (timeline)",
+    "gaps": "Checkpoints by site (gaps grid)",
+    "compare": "Share done by stage and site",
+    "adoption": "Sites reaching each stage over time",
+    "complexity": "Complexity by domain over time",
+}
+
+
+@dataclass
+class Report:
+    folder: Path
+    files: list[Path] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+
+def _gap_key(g) -> tuple:
+    return (g.site, g.stage, g.checkpoint, g.kind)
+
+
+def summarise(now: Snapshot, before: Snapshot, period: Period) -> dict:
+    """What changed between the day before the period and the as-of date."""
+    gaps_now = compute_gaps(now.status, now.plans)
+    gaps_before = {_gap_key(g): g for g in compute_gaps(before.status, before.plans)}
+    keys_now = {_gap_key(g) for g in gaps_now}
+    # a checkpoint that still has a gap (open before, blocked now) is not resolved
+    checkpoints_now = {(g.site, g.checkpoint) for g in gaps_now if g.checkpoint}
+    reached = []
+    for site in now.status.sites:
+        for st in site.stages:
+            if period.contains(st.reached_on) and now.framework.kind == "phased":
+                reached.append((site.site, st.stage, st.reached_on))
+    reached.sort(key=lambda r: (r[2], r[0]))
+    barriers = [g for g in gaps_now if g.kind == "at-worst-level" and g.key
+                and g.stage == SCIE_FACTORS_ID]
+    return {
+        "gaps": gaps_now,
+        "reached": reached,
+        "new_gaps": [g for g in gaps_now if _gap_key(g) not in gaps_before],
+        "resolved_gaps": [g for k, g in gaps_before.items() if k not in keys_now
+                          and (g.site, g.checkpoint) not in checkpoints_now],
+        "stalled": [g for g in gaps_now if g.kind == "stalled"],
+        "key_barriers": barriers,
+    }
+
+
+def write_report(store: Store, initiative: str | None, period: Period, as_of: dt.date,
+                 out: Path, progress: Callable[[str], None] | None = None) -> Report:
+    from tracker import charts
+
+    step = progress or (lambda _name: None)
+    now = snapshot(store, initiative, as_of)
+    before = snapshot(store, initiative, period.start - dt.timedelta(days=1))
+    fw = now.framework
+    out.mkdir(parents=True, exist_ok=True)
+    report = Report(out)
+    summary = report.summary = summarise(now, before, period)
+
+    history = ratings_by_site(store, initiative, as_of) if fw.kind == "domains" else None
+    chart_files: dict[str, list[Path]] = {}
+    for kind in charts.applicable(fw):
+        step(f"chart {kind}")
+        chart_files[kind] = charts.write(kind, now, period, out / f"{kind}.png", history)
+        report.files += chart_files[kind]
+
+    step("tables")
+    tables = {}
+    if fw.kind == "domains":
+        tables["status.csv"] = to_csv(domains_document(now.status), DOMAIN_COLUMNS)
+    else:
+        tables["status.csv"] = to_csv(status_rows(now.status), STATUS_CSV)
+    tables["gaps.csv"] = to_csv([g.as_dict() for g in summary["gaps"]], GAP_COLUMNS)
+    comparison = compare(now.status)
+    tables["compare.csv"] = to_csv(rollup_rows(comparison), ROLLUP_COLUMNS)
+    for name, text in tables.items():
+        (out / name).write_text(text, encoding="utf-8")
+        report.files.append(out / name)
+
+    step("summary")
+    (out / "report.md").write_text(_markdown(now, period, summary, comparison, chart_files,
+                                             list(tables)), encoding="utf-8")
+    report.files.append(out / "report.md")
+    return report
+
+
+def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: dict,
+              tables: list[str]) -> str:
+    st, fw = now.status, now.framework
+    n_sites = len(st.sites)
+    lines = [f"# {st.initiative}: progress report, {period.label}", "",
+             f"As of {st.as_of.isoformat()}. Framework: {fw.title} ({fw.id}, version "
+             f"{fw.version}). {n_sites} site{'s' if n_sites != 1 else ''}.", "",
+             "## Summary", ""]
+    if fw.kind == "phased":
+        if s["reached"]:
+            sites = sorted({r[0] for r in s["reached"]})
+            lines.append(f"- {len(sites)} site{'s' if len(sites) != 1 else ''} reached a stage "
+                         f"this period: " + "; ".join(f"{site} reached {stage} on {day}"
+                                                      for site, stage, day in s["reached"]) + ".")
+        else:
+            lines.append("- No site reached a new stage this period.")
+    lines.append(f"- {len(s['gaps'])} gaps open at the as-of date: {len(s['new_gaps'])} new this "
+                 f"period, {len(s['resolved_gaps'])} resolved.")
+    if s["stalled"]:
+        lines.append(f"- Stalled (no events for over 90 days): "
+                     + ", ".join(g.site for g in s["stalled"]) + ".")
+    else:
+        lines.append("- No site has stalled.")
+    if s["key_barriers"]:
+        lines.append("- Key social care barriers (SCIE): " + "; ".join(
+            f"{g.site}: {_factor(fw, g.checkpoint)}" for g in s["key_barriers"]) + ".")
+    else:
+        lines.append("- No site rates a key SCIE factor as a barrier.")
+    lines.append("")
+
+    if fw.kind == "phased":
+        lines += ["## Sites that reached a stage this period", ""]
+        if s["reached"]:
+            lines += ["| site | stage | reached on |", "| --- | --- | --- |"]
+            lines += [f"| {site} | {stage} | {day} |" for site, stage, day in s["reached"]]
+        else:
+            lines.append("None.")
+        lines.append("")
+
+    lines += ["## New gaps this period", ""] + _gap_list(s["new_gaps"])
+    lines += ["## Gaps resolved this period", ""] + _gap_list(s["resolved_gaps"])
+    lines += ["## Stalled sites", ""] + _gap_list(s["stalled"])
+    lines += ["## Key social care barriers (SCIE factors)", ""] + _gap_list(s["key_barriers"])
+
+    lines += ["## Programme roll-up", "",
+              "| stage | sites with activity | sites reached | mean share done | "
+              "median days |", "| --- | --- | --- | --- | --- |"]
+    for r in comparison.rollup:
+        median = "-" if r.median_duration_days is None else f"{r.median_duration_days:g}"
+        lines.append(f"| {r.stage} | {r.sites_with_activity} ({r.pct_with_activity:g}%) | "
+                     f"{r.sites_reached} ({r.pct_reached:g}%) | {r.mean_proportion:.0%} | "
+                     f"{median} |")
+    lines += ["", "## Charts", ""]
+    for kind, files in chart_files.items():
+        lines.append(f"### {CHART_TITLES[kind]}")
+        lines.append("")
+        for f in files:
+            lines.append(f"![{CHART_TITLES[kind]}]({f.name})")
+            lines.append("")
+    lines += ["## Tables (the charts' data, as CSV)", ""]
+    described = {"status.csv": "progress per site and stage",
+                 "gaps.csv": "every gap at the as-of date",
+                 "compare.csv": "the programme roll-up per stage"}
+    lines += [f"- [{name}]({name}): {described[name]}" for name in tables]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _factor(fw, checkpoint: str) -> str:
+    try:
+        return fw.checkpoint(checkpoint).title.lower()
+    except KeyError:
+        return checkpoint
+
+
+def _gap_list(gaps: list) -> list[str]:
+    if not gaps:
+        return ["None.", ""]
+    out = []
+    for g in gaps:
+        where = g.checkpoint or g.stage
+        out.append(f"- {g.site}: {g.kind} at {where}: {g.detail}")
+    return out + [""]
