@@ -67,11 +67,13 @@ def test_timeline_draws_lanes_and_markers(small):
     assert len(done.get_xdata()) == 5  # four at A, one at B
     assert len(artists(fig, "planned")[0].get_xdata()) == 2
     assert len(artists(fig, "blocked")[0].get_xdata()) == 1
-    bands = [a.get_gid() for a in ax.collections if (a.get_gid() or "").startswith("band:")]
-    assert sorted(bands) == ["band:A:pilot", "band:A:plan", "band:B:plan", "band:C:plan"]
+    bands = {a.get_gid(): len(a.get_paths()) for a in ax.collections
+             if (a.get_gid() or "").startswith("bands:")}
+    assert bands == {"bands:plan:reached": 1, "bands:pilot:reached": 1,  # A
+                     "bands:plan:in progress": 2}  # B and C
     assert len(artists(fig, "as-of")) == 1
-    assert fig._suptitle.get_text() == "Small: progress by site, 2026 Q2 (Apr-Jun 2026)"
-    caption = fig._supxlabel.get_text()
+    assert fig.texts[0].get_text() == "Small: progress by site, 2026 Q2 (Apr-Jun 2026)"
+    caption = fig.texts[1].get_text()
     assert "Mini test framework (mini, version 0.1). As of 2026-06-30." in caption
 
 
@@ -92,7 +94,7 @@ def test_each_chart_is_a_real_stable_png(small, tmp_path, kind):
     (second,) = charts.write(kind, snapshot(small, "Small", AS_OF), Q,
                              tmp_path / "two" / f"{kind}.png")
     width, height = png_size(first)
-    assert width == 2000 if kind in ("timeline", "compare", "adoption") else width > 1000
+    assert width == 2000 if kind in ("timeline", "compare", "adoption") else width > 800
     assert 400 < height < 2000
     assert not_blank(first)
     assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(

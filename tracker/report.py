@@ -83,11 +83,11 @@ def write_report(store: Store, initiative: str | None, period: Period, as_of: dt
     summary = report.summary = summarise(now, before, period)
 
     history = ratings_by_site(store, initiative, as_of) if fw.kind == "domains" else None
-    chart_files: dict[str, list[Path]] = {}
-    for kind in charts.applicable(fw):
-        step(f"chart {kind}")
-        chart_files[kind] = charts.write(kind, now, period, out / f"{kind}.png", history)
-        report.files += chart_files[kind]
+    step("charts")
+    chart_files = charts.write_many([(kind, out / f"{kind}.png")
+                                     for kind in charts.applicable(fw)], now, period, history)
+    for files in chart_files.values():
+        report.files += files
 
     step("tables")
     tables = {}

@@ -18,9 +18,9 @@ def curves(status):
             for stage in status.framework.stages}
 
 
-def draw(snapshot, period):
+def draw(snapshot, period, only: int | None = None):
     status, fw = snapshot.status, snapshot.framework
-    fig = new_figure(6.5)
+    fig = new_figure(6.5, left=0.9, right=4.2, top=0.55, bottom=0.85)
     ax = fig.add_subplot()
     data = curves(status)
     firsts = [d[0] for d in data.values() if d]
@@ -50,3 +50,7 @@ def draw(snapshot, period):
     heading(fig, f"{status.initiative}: sites reaching each stage over time, {period.label}",
             caption_text(fw, status.as_of))
     return [fig]
+
+
+def page_count(snapshot) -> int:
+    return 1

@@ -32,7 +32,7 @@ def domain_levels(framework, history: list) -> tuple[list, dict]:
     return dates, out
 
 
-def draw(snapshot, period, history: dict):
+def draw(snapshot, period, history: dict, only: int | None = None):
     """``history``: site name -> [(checkpoint, date, level)] in date order."""
     status, fw = snapshot.status, snapshot.framework
     scale = next(fw.levels(cp) for st in fw.stages for cp in st.checkpoints if cp.scale)
@@ -41,8 +41,12 @@ def draw(snapshot, period, history: dict):
     groups = pages(sites, SITES_PER_PAGE)
     figures = []
     for number, group in enumerate(groups, start=1):
-        fig = new_figure(1.6 + 3.3 * max(len(group), 1))
-        axes = fig.subplots(max(len(group), 1), 1, squeeze=False)[:, 0]
+        if only is not None and number != only:
+            continue
+        fig = new_figure(1.4 + 3.3 * max(len(group), 1), left=3.6, right=2.2, top=0.6,
+                         bottom=0.7)
+        axes = fig.subplots(max(len(group), 1), 1, squeeze=False,
+                            gridspec_kw={"hspace": 0.45})[:, 0]
         for ax, site in zip(axes, group):
             dates, levels = domain_levels(fw, history.get(site.site, []))
             _panel(ax, fw, site.site, dates, levels, colours)
@@ -80,3 +84,7 @@ def _panel(ax, fw, site, dates, levels, colours):
                  fontweight="bold")
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
+
+
+def page_count(snapshot) -> int:
+    return len(pages(snapshot.status.sites, SITES_PER_PAGE))

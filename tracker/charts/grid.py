@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import textwrap
 
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch
 
-from tracker.charts.style import (GREEN, SKY, VERMILLION, caption_text, heading, level_colours,
-                                  new_figure, pages)
+from tracker.charts.style import (GREEN, SKY, VERMILLION, caption_text, heading, label_width,
+                                  level_colours, new_figure, pages)
 
 ROWS_PER_PAGE = 40
 STATES = {  # state: (colour, symbol written in the cell, legend label)
@@ -33,16 +33,21 @@ def cell_state(cp, state, levels):
     return "started", None
 
 
-def draw(snapshot, period):
+def draw(snapshot, period, only: int | None = None):
     status, fw = snapshot.status, snapshot.framework
     columns = [(stage, cp) for stage in fw.stages for cp in stage.checkpoints]
     scale = next((fw.levels(cp) for _, cp in columns if cp.scale), None)
     sites = sorted(status.sites, key=lambda s: s.site.casefold())
     groups = pages(sites, ROWS_PER_PAGE)
+    left = label_width([s.site for s in sites])
+    bottom = 0.45 + label_width([cp.id for _, cp in columns], 9)
     figures = []
     for number, group in enumerate(groups, start=1):
-        width = min(20.0, 4.5 + 0.36 * len(columns))
-        fig = new_figure(3.2 + 0.34 * max(len(group), 3), width=width)
+        if only is not None and number != only:
+            continue
+        width = min(20.0, left + 3.2 + 0.36 * len(columns))
+        fig = new_figure(bottom + 1.5 + 0.3 * max(len(group), 3), width=width, left=left,
+                         right=3.0, top=1.25, bottom=bottom)
         ax = fig.add_subplot()
         _draw_page(ax, fw, columns, group, scale)
         page = f" Page {number} of {len(groups)}." if len(groups) > 1 else ""
@@ -53,35 +58,55 @@ def draw(snapshot, period):
     return figures
 
 
+MARKERS = {"done": ("o", "black"), "started": (">", "black"), "blocked": ("X", "white")}
+
+
 def _draw_page(ax, fw, columns, sites, scale):
+    """Cells as one image, states as one marker collection each: fast for any size."""
+    from matplotlib.colors import to_rgb
+
     n = len(sites)
     colours = level_colours(len(scale)) if scale else []
-    counts = {}
+    image = []
+    points: dict[str, list] = {}
+    numbers: list = []
     for row, site in enumerate(sites):
-        y = n - 1 - row
+        line = []
         for x, (stage, cp) in enumerate(columns):
             kind, level = cell_state(cp, site.states.get(cp.full_id), fw.levels(cp))
-            counts[kind] = counts.get(kind, 0) + 1
             if kind == "rated":
-                face, text = colours[level], str(level + 1)
+                line.append(to_rgb(colours[level]))
+                numbers.append((x, n - 1 - row, str(level + 1)))
+                points.setdefault("rated", []).append((x, n - 1 - row))
             else:
-                face, text, _ = STATES[kind]
-            ax.add_patch(Rectangle((x - 0.45, y - 0.42), 0.9, 0.84, facecolor=face,
-                                   edgecolor="#777777", lw=0.6, gid=f"cell:{kind}"))
-            if text:
-                ax.text(x, y, text, ha="center", va="center", fontsize=10,
-                        color="black" if kind != "blocked" else "white", fontweight="bold")
-    # stage groups: separators and titles
+                line.append(to_rgb(STATES[kind][0]))
+                points.setdefault(kind, []).append((x, n - 1 - row))
+        image.append(line)
+    if image:
+        ax.imshow(image[::-1], aspect="auto", interpolation="nearest", origin="lower",
+                  extent=(-0.5, len(columns) - 0.5, -0.5, n - 0.5))
+    for kind, (marker, colour) in MARKERS.items():
+        xy = points.get(kind, [])
+        ax.scatter([p[0] for p in xy], [p[1] for p in xy], marker=marker, s=46, c=colour,
+                   edgecolors="black" if kind == "blocked" else "none", linewidths=0.5,
+                   zorder=3, gid=f"cells:{kind}")
+    for x, y, text in numbers:  # rated cells: the level's number, explained in the legend
+        ax.text(x, y, text, ha="center", va="center", fontsize=9, fontweight="bold")
+    # cell borders, stage separators and titles
+    ax.set_xticks([x - 0.5 for x in range(len(columns) + 1)], minor=True)
+    ax.set_yticks([y - 0.5 for y in range(n + 1)], minor=True)
+    ax.grid(which="minor", color="#999999", lw=0.6)
+    ax.tick_params(which="minor", length=0)
     x = 0
     for stage in fw.stages:
         width = len(stage.checkpoints)
         if x:
-            ax.axvline(x - 0.5, color="black", lw=1.5)
-        ax.text(x + width / 2 - 0.5, n - 0.2, textwrap.fill(stage.title, max(8, 5 * width)),
-                ha="center", va="bottom", fontsize=10, fontweight="bold")
+            ax.axvline(x - 0.5, color="black", lw=1.8)
+        ax.text(x + width / 2 - 0.5, n - 0.3, textwrap.fill(stage.title, max(8, 5 * width)),
+                ha="center", va="bottom", fontsize=10, fontweight="bold", clip_on=False)
         x += width
-    ax.set_xlim(-0.6, len(columns) - 0.4)
-    ax.set_ylim(-0.6, n + 1.2)
+    ax.set_xlim(-0.5, len(columns) - 0.5)
+    ax.set_ylim(-0.5, n - 0.5)
     ax.set_xticks(range(len(columns)))
     ax.set_xticklabels([cp.id for _, cp in columns], rotation=90, fontsize=9)
     ax.set_yticks(range(n))
@@ -94,6 +119,15 @@ def _draw_page(ax, fw, columns, sites, scale):
                    for i, (lvl, c) in enumerate(zip(scale, colours))]
         handles.append(Patch(facecolor="white", edgecolor="#777777", label="not rated"))
     else:
-        handles = [Patch(facecolor=c, edgecolor="#777777", label=f"{sym} {label}".strip())
-                   for c, sym, label in STATES.values()]
+        handles = [Patch(facecolor=STATES[k][0], edgecolor="#777777",
+                         label=f"{STATES[k][2]} ({_shape(k)})") for k in STATES]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1), frameon=False)
+
+
+def _shape(kind: str) -> str:
+    return {"done": "dot", "started": "triangle", "blocked": "cross",
+            "not started": "empty"}[kind]
+
+
+def page_count(snapshot) -> int:
+    return len(pages(snapshot.status.sites, ROWS_PER_PAGE))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import matplotlib.dates as mdates
+from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from tracker.analysis.periods import MONTHS, Period, add_months, quarter_at
-from tracker.charts.style import (BLACK, SHADE, STAGE_COLOURS, VERMILLION, caption_text, heading,
-                                  new_figure, pages)
+from tracker.charts.style import (BLACK, LANES_PER_PAGE, SHADE, STAGE_COLOURS, VERMILLION,
+                                  caption_text, heading, label_width, new_figure, pages)
 
 
 def lane_order(status):
@@ -54,15 +55,19 @@ def quarter_label(day: dt.date, convention: str) -> str:
     return f"Q{(day.month - 1) // 3 + 1}\n{day.year}"
 
 
-def draw(snapshot, period: Period):
+def draw(snapshot, period: Period, only: int | None = None):
     """One figure per page of at most 25 lanes."""
     status, fw = snapshot.status, snapshot.framework
     ordered = lane_order(status)
     lo, hi = x_range(status, period, snapshot.plans)
     groups = pages(ordered)
     figures = []
+    left = label_width([s.site for s in ordered])
     for number, group in enumerate(groups, start=1):
-        fig = new_figure(1.9 + 0.45 * max(len(group), 3))
+        if only is not None and number != only:
+            continue
+        fig = new_figure(1.9 + 0.45 * max(len(group), 3), left=left, right=3.6, top=0.55,
+                         bottom=0.95)
         ax = fig.add_subplot()
         _draw_page(ax, fw, group, snapshot.plans, status.as_of, period, lo, hi)
         page = f" Page {number} of {len(groups)}." if len(groups) > 1 else ""
@@ -89,19 +94,17 @@ def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
     ax.axvspan(period.start, period.end + dt.timedelta(days=1), facecolor="none",
                edgecolor="#555555", lw=1.2, ls="--", zorder=1, gid="report-period")
     done_x, done_y, plan_x, plan_y, block_x, block_y = [], [], [], [], [], []
+    bands: dict[tuple[str, bool], list] = {}
     for lane, site in enumerate(sites):
         y = n - 1 - lane
         for st in site.stages:
             if st.first_activity is None:
                 continue
-            colour = STAGE_COLOURS[stage_index[st.stage] % len(STAGE_COLOURS)]
             end = st.reached_on or as_of
-            width = max((end - st.first_activity).days, 2)
-            ax.broken_barh([(mdates.date2num(st.first_activity), width)], (y - 0.3, 0.6),
-                           facecolors=colour, edgecolor=colour,
-                           alpha=0.85 if st.reached_on else 0.45,
-                           hatch=None if st.reached_on else "///", zorder=2,
-                           gid=f"band:{site.site}:{st.stage}")
+            x0 = mdates.date2num(st.first_activity)
+            x1 = x0 + max((end - st.first_activity).days, 2)
+            bands.setdefault((st.stage, st.reached_on is not None), []).append(
+                [(x0, y - 0.3), (x1, y - 0.3), (x1, y + 0.3), (x0, y + 0.3)])
         done, blocked = site_marks(fw, site)
         done_x += done
         done_y += [y] * len(done)
@@ -112,6 +115,13 @@ def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
             if due is not None and lo <= due <= hi:
                 plan_x.append(due)
                 plan_y.append(y)
+    # one collection per stage and state: a 25-lane page draws a handful of artists
+    for (stage_id, reached), polygons in bands.items():
+        colour = STAGE_COLOURS[stage_index[stage_id] % len(STAGE_COLOURS)]
+        ax.add_collection(PolyCollection(
+            polygons, facecolors=colour, edgecolors=colour, alpha=0.85 if reached else 0.45,
+            hatch=None if reached else "///", zorder=2,
+            gid=f"bands:{stage_id}:{'reached' if reached else 'in progress'}"))
     ax.plot(done_x, done_y, ls="none", marker="o", ms=5, color=BLACK, zorder=4, gid="done")
     ax.plot(plan_x, plan_y, ls="none", marker="D", ms=8, mfc="white", mec=BLACK, mew=1.5,
             zorder=4, gid="planned")
@@ -144,3 +154,7 @@ def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
         Patch(facecolor="none", edgecolor="#555555", ls="--", label="report period"),
     ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1), frameon=False)
+
+
+def page_count(snapshot) -> int:
+    return len(pages(snapshot.status.sites, LANES_PER_PAGE))

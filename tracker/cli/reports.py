@@ -96,6 +96,6 @@ def run_report(store, initiative, period, as_of, folder):
 
     if not sys.stderr.isatty():
         return write_report(store, initiative, period, as_of, folder)
-    with click.progressbar(length=7, label="Writing the report", file=sys.stderr) as bar:
+    with click.progressbar(length=3, label="Writing the report", file=sys.stderr) as bar:
         return write_report(store, initiative, period, as_of, folder,
                             progress=lambda _name: bar.update(1))
