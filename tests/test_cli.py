@@ -11,11 +11,6 @@ import pytest
 from conftest import DATA
 
 
-def count(db_path, table="events") -> int:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
 @pytest.fixture
 def mini(run):
     run("initiative", "create", "Mini", "--framework", "mini")
@@ -82,7 +77,7 @@ def test_initiative_errors(run):
                                 "choose another name")
     r = run("initiative", "create", "Y", "--framework", "nasss", "--started", "2025-13-01", code=2)
     assert r.stderr.strip() == "Error: --started '2025-13-01' is not a real date (check the month and day)"
-    assert count(run.db_path, "initiatives") == 1
+    assert run.count("initiatives") == 1
 
 
 def test_sites(mini):
@@ -95,7 +90,7 @@ def test_sites(mini):
     r = mini("site", "add", "Gamma", "--joined", "1st May", code=2)
     assert r.stderr.strip() == ("Error: --joined '1st May' is not a date: write it as "
                                 "YYYY-MM-DD, e.g. 2026-03-31")
-    assert count(mini.db_path, "sites") == 2
+    assert mini.count("sites") == 2
 
 
 def test_log_happy_paths_record_rows(mini):
@@ -105,9 +100,9 @@ def test_log_happy_paths_record_rows(mini):
     mini("log", "alpha", "b", "--status", "blocked", "--on", "2026-02-04")  # bare id, any case
     mini("log", "Beta", "health.funding", "--rating", "AMBER", "--on", "2026-02-05")
     mini("log", "Beta", "health.funding", "--status", "note", "--note", "bid submitted")
-    with sqlite3.connect(mini.db_path) as conn:
-        rows = conn.execute("SELECT site_id, stage, checkpoint, kind, rating, occurred_on, "
-                            "recorded_by, note, evidence, source FROM events ORDER BY id").fetchall()
+    rows = mini.rows("SELECT site_id, stage, checkpoint, kind, rating, "
+                     "CAST(occurred_on AS VARCHAR(10)), recorded_by, note, evidence, source "
+                     "FROM events ORDER BY id")
     assert rows[0] == (1, "plan", "plan.a", "done", None, "2026-02-03", "lead", "agreed",
                        "minutes", "cli")
     assert rows[1][2:6] == ("plan.b", "blocked", None, "2026-02-04")
@@ -138,7 +133,7 @@ def test_log_errors(mini, args, message):
     r = mini("log", *args, code=2)
     assert r.stderr.strip() == message
     assert "Traceback" not in r.output
-    assert count(mini.db_path) == 0
+    assert mini.count() == 0
 
 
 def test_events_list_and_retract(mini):
@@ -161,7 +156,7 @@ def test_events_list_and_retract(mini):
     assert r.stderr.startswith("Error: event 3 is itself a retraction")
     r = mini("events", "retract", "99", code=2)
     assert r.stderr.strip() == "Error: there is no event 99; see 'scaletrack events list'"
-    assert count(mini.db_path) == 3
+    assert mini.count() == 3
     # a retracted event no longer counts
     doc = json.loads(mini("status", "--format", "json").stdout)
     assert doc["sites"][0]["stages"][0]["done"] == 0
@@ -193,7 +188,8 @@ def test_no_initiative_yet(run):
                                 "'scaletrack initiative create NAME --framework ID'")
 
 
-def test_unwritable_database_path(run, tmp_path):
+def test_unwritable_database_path(run_sqlite, tmp_path):
+    run = run_sqlite
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     r = run("initiative", "list", code=1, env={"SCALETRACK_DB": str(blocker / "sub" / "x.db")})
@@ -201,7 +197,8 @@ def test_unwritable_database_path(run, tmp_path):
     assert "choose another place with --db PATH" in r.stderr
 
 
-def test_database_that_is_not_scaletrack(run, tmp_path):
+def test_database_that_is_not_scaletrack(run_sqlite, tmp_path):
+    run = run_sqlite
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE invoices (id INTEGER)")
@@ -236,14 +233,17 @@ def test_default_database_location(tmp_path):
 
 
 def test_db_commands(run):
+    from tracker.store.engine import describe
+
     run("initiative", "list")
     assert run("db", "current").stdout.strip() == "0002 (this scaletrack needs 0002: up to date)"
-    assert run("db", "path").stdout.strip() == str(run.db_path)
+    assert run("db", "path").stdout.strip() == describe(run.url)
     r = run("db", "upgrade")
     assert "Already up to date at schema 0002." in r.stderr
 
 
 def test_demo(run, tmp_path):
+    run("initiative", "list")
     r = run("demo", "--out", str(tmp_path / "demo"))
     lines = r.stdout.splitlines()
     assert lines[0] == ("Shared Lives North (demo): IHI Framework for Going to Full Scale "
@@ -251,7 +251,7 @@ def test_demo(run, tmp_path):
     leeds = next(line for line in lines if line.startswith("Leeds"))
     assert leeds.split()[:7] == ["Leeds", "full-scale", "full-scale", "6/6", "5/5", "4/4", "2/4"]
     assert "The sample is in" in r.stderr
-    assert not run.db_path.exists()  # SCALETRACK_DB is left alone by the demo
+    assert run.count("initiatives") == 0  # SCALETRACK_DB is left alone by the demo
     assert "Calderdale (8)" in r.stdout and "blocked" in r.stdout  # the gaps follow the status
     assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == [
         "adoption.png", "compare.csv", "compare.png", "gaps.csv", "gaps.png", "report.md",

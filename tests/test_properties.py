@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA
+from conftest import DATA, make_db_url
 from tracker.analysis.compare import compare
 from tracker.analysis.gaps import compute_gaps
 from tracker.analysis.load import snapshot
@@ -36,12 +36,13 @@ KINDS = ("started", "done", "done", "done", "blocked", "reopened", "note")
 _names = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def shared():
-    folder = tempfile.mkdtemp(prefix="scaletrack-props-")
-    store = Store.open(str(Path(folder) / "props.db"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared(request):
+    url, cleanup = make_db_url(request.param, Path(tempfile.mkdtemp(prefix="scaletrack-props-")))
+    store = Store.open(url)
     yield store, Catalog(str(DATA))
     store.close()
+    cleanup()
 
 
 def entry(site, cp, kind, day):
