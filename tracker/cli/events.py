@@ -131,3 +131,92 @@ def plan(app, site_name, stage, due, on, note, by, initiative):
 
     p, site, stage_id = set_plan(app.store, initiative, site_name, stage, due, on, note, by)
     say(f"Planned: {site} to reach {stage_id} by {p.due_on.isoformat()}")
+
+
+@events.command("export")
+@click.option("--format", "fmt", type=click.Choice(("csv", "jsonl")), default="csv",
+              show_default=True, help="CSV for spreadsheets, JSON Lines for scripts.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="File to write [default: standard output].")
+@click.option("--excel", is_flag=True,
+              help="Start the CSV with a byte-order mark so Excel reads accents "
+                   "(Welsh place names) correctly.")
+@initiative_option
+@pass_app
+def export(app, fmt, output, excel, initiative):
+    """Export every event, one row each, in stable documented columns.
+
+    Columns: event_id, initiative, framework_id, framework_version, site,
+    stage, checkpoint, kind, rating, occurred_on, recorded_at (UTC), recorded_by,
+    note, evidence, retracts, source. Cells that a spreadsheet would run as a
+    formula are prefixed with an apostrophe.
+
+    \b
+    Examples:
+      scaletrack events export -o events.csv --excel
+      scaletrack events export --format jsonl > events.jsonl
+    """
+    import io
+    import sys
+
+    from tracker.errors import BadInput
+    from tracker.exchange import export_rows, write_export
+
+    if excel and fmt != "csv":
+        raise BadInput("--excel is for CSV files; leave it out with --format jsonl")
+    encoding = "utf-8-sig" if excel else "utf-8"
+    if output:
+        with open(output, "w", encoding=encoding, newline="") as out:
+            n = write_export(export_rows(app.store, initiative), out, fmt)
+        say(f"Exported {n} events to {output}")
+    else:
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="",
+                               write_through=True)
+        write_export(export_rows(app.store, initiative), out, fmt)
+        out.flush()
+        out.detach()
+
+
+@events.command("import")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would be added.")
+@initiative_option
+@pass_app
+def import_events(app, path, dry_run, initiative):
+    """Import events from a CSV or JSON Lines file (as 'events export' writes them).
+
+    All or nothing: if any row is wrong, nothing is written and every problem
+    is listed with its line. Sites that do not exist yet are created; the
+    initiative must exist. Importing the same file again adds nothing.
+
+    \b
+    Examples:
+      scaletrack events import events.csv --dry-run
+      scaletrack events import events.csv -i "Shared Lives North"
+    """
+    import os
+    import sys
+
+    from tracker.exchange import import_file
+
+    if sys.stderr.isatty():
+        size = os.path.getsize(path) if os.path.exists(path) else 0
+        with click.progressbar(length=size, label="Checking", file=sys.stderr) as bar:
+            state = {"phase": "check"}
+
+            def progress(phase, n):
+                if phase == "check":
+                    bar.update(n)
+                elif state["phase"] == "check":
+                    state["phase"] = "write"
+                    bar.label = "Writing"
+            result = import_file(app.store, initiative, path, dry_run, progress)
+    else:
+        result = import_file(app.store, initiative, path, dry_run)
+    sites = (f"; new sites: {', '.join(result.new_sites)}" if result.new_sites else "")
+    if dry_run:
+        say(f"Dry run: {result.rows} events checked, {result.added} would be added, "
+            f"{result.already} are already recorded{sites}. Nothing was written.")
+    else:
+        say(f"Imported {result.added} events ({result.already} were already recorded)"
+            f"{sites}.")
