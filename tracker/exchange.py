@@ -159,8 +159,8 @@ def _records(path: Path, on_bytes: Callable[[int], None] | None = None
     with raw:
         fmt = _detect(path, raw.read(64))
         raw.seek(0)
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
-        line = 0
+        bad = []  # the line that was not UTF-8, if one was
+        text = _decoded_lines(raw, bad)
         try:
             if fmt == "jsonl":
                 for line, chunk in enumerate(text, start=1):
@@ -177,38 +177,54 @@ def _records(path: Path, on_bytes: Callable[[int], None] | None = None
                         yield line, "each line must be a JSON object"
                         continue
                     yield line, {k: "" if v is None else str(v) for k, v in obj.items()}
-                return
-            reader = csv.reader(text)
-            try:
-                header = next(reader)
-            except StopIteration:
-                yield 1, "the file is empty"
-                return
-            header = [h.strip() for h in header]
-            unknown = [h for h in header if h not in COLUMNS]
-            missing = [c for c in REQUIRED if c not in header]
-            if unknown or missing:
-                parts = []
-                if missing:
-                    parts.append(f"missing column(s) {', '.join(missing)}")
-                if unknown:
-                    parts.append(f"unknown column(s) {', '.join(unknown)}")
-                yield 1, "; ".join(parts) + f" (columns: {', '.join(COLUMNS)})"
-                return
-            for row in reader:
-                line = reader.line_num
-                if on_bytes:
-                    on_bytes(sum(len(c) + 1 for c in row))
-                if not row:
-                    continue
-                if len(row) != len(header):
-                    yield line, f"{len(row)} cells where the header has {len(header)}"
-                    continue
-                yield line, {h: restore(v) for h, v in zip(header, row)}
-        except UnicodeDecodeError:
-            yield line + 1, "not UTF-8 text; save the file as UTF-8 (Excel: 'CSV UTF-8')"
+            else:
+                yield from _csv_records(text, on_bytes)
         except csv.Error as exc:
-            yield line + 1, f"broken CSV ({exc})"
+            yield (bad[0] if bad else 0) or 1, f"broken CSV ({exc})"
+        if bad:
+            yield bad[0], "not UTF-8 text; save the file as UTF-8 (Excel: 'CSV UTF-8')"
+
+
+def _decoded_lines(raw, bad: list) -> Iterator[str]:
+    """The file's lines as text; stops at the first line that is not UTF-8 and notes it."""
+    for number, data in enumerate(raw, start=1):
+        if number == 1 and data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            yield data.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(number)
+            return
+
+
+def _csv_records(text: Iterator[str], on_bytes) -> Iterator[tuple[int, dict | str]]:
+    reader = csv.reader(text)
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield 1, "the file is empty"
+        return
+    header = [h.strip() for h in header]
+    unknown = [h for h in header if h not in COLUMNS]
+    missing = [c for c in REQUIRED if c not in header]
+    if unknown or missing:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if unknown:
+            parts.append(f"unknown column(s) {', '.join(unknown)}")
+        yield 1, "; ".join(parts) + f" (columns: {', '.join(COLUMNS)})"
+        return
+    for row in reader:
+        line = reader.line_num
+        if on_bytes:
+            on_bytes(sum(len(c) + 1 for c in row))
+        if not row:
+            continue
+        if len(row) != len(header):
+            yield line, f"{len(row)} cells where the header has {len(header)}"
+            continue
+        yield line, {h: restore(v) for h, v in zip(header, row)}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,39 @@
+"""Eight processes logging at once lose nothing and never fail (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import DATA
+
+WORKER = Path(__file__).parent / "concurrent_logger.py"
+
+
+def test_eight_processes_fifty_logs_each(run):
+    run("initiative", "create", "Mini", "--framework", "mini")
+    for s in range(4):
+        run("site", "add", f"S{s}")
+    env = {**os.environ, "SCALETRACK_DB": run.url, "SCALETRACK_CATALOG": str(DATA),
+           "PYTHONPATH": os.pathsep.join(sys.path)}
+    procs = [subprocess.Popen([sys.executable, str(WORKER), str(w), "50"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for w in range(8)]
+    results = [p.communicate(timeout=300) for p in procs]
+    for (out, err), p in zip(results, procs):
+        assert p.returncode == 0, err
+        codes = out.strip().split(",")
+        assert codes == ["0"] * 50, err[-2000:]
+    assert run.count() == 400
+    per_site = dict(run.rows("SELECT s.name, count(*) FROM events e JOIN sites s "
+                             "ON s.id = e.site_id GROUP BY s.name"))
+    assert per_site == {"S0": 100, "S1": 100, "S2": 100, "S3": 100}
+    assert run.rows("SELECT count(DISTINCT note) FROM events") == [(400,)]
+    doc = json.loads(run("status", "--as-of", "2026-06-30", "--format", "json").stdout)
+    for site in doc["sites"]:
+        assert site["last_activity"] == "2026-02-19"  # day 49 of each worker's run
+        assert [(s["done"], s["total"]) for s in site["stages"]] == [(2, 2), (2, 2), (0, 3)]
+        assert site["current_stage"] == "spread"

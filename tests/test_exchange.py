@@ -1,0 +1,262 @@
+"""Export and import: documented columns, safe CSV, all-or-nothing, idempotent, round trip."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tracker.exchange import COLUMNS, neutralise, restore, schema
+from tracker.store.writes import add_site, create_initiative, log_event, retract_event, set_plan
+
+D = dt.date
+
+
+@pytest.fixture
+def filled(store, catalog):
+    create_initiative(store, catalog, "Mini", "mini")
+    add_site(store, "Mini", "Ystradgynlais", region="Powys", joined_on=D(2026, 1, 2))
+    add_site(store, "Mini", "Llanfair Pwllgwyngyll")
+    log_event(store, "Mini", "Ystradgynlais", "plan.a", on=D(2026, 1, 5), note="=SUM(A1:A9)",
+              by="lead")
+    log_event(store, "Mini", "Ystradgynlais", "plan.b", status="blocked", on=D(2026, 2, 5),
+              note="-no data lead", evidence="@minutes")
+    wrong = log_event(store, "Mini", "Llanfair Pwllgwyngyll", "plan.a", on=D(2026, 3, 1))
+    retract_event(store, "Mini", wrong.event.id, "wrong site")
+    log_event(store, "Mini", "Llanfair Pwllgwyngyll", "health.funding", rating="amber",
+              on=D(2026, 3, 2), note="Cymraeg: ŵ ŷ")
+    set_plan(store, "Mini", "Ystradgynlais", "pilot", D(2026, 5, 1), set_on=D(2026, 1, 10))
+    return store
+
+
+def test_schema_file_documents_every_column():
+    doc = schema()
+    assert tuple(f["name"] for f in doc["fields"]) == COLUMNS
+    assert all(f["description"] for f in doc["fields"])
+
+
+def test_csv_export_columns_and_safety(filled, run, tmp_path):
+    out = tmp_path / "events.csv"
+    r = run("events", "export", "-o", str(out), "--excel")
+    assert r.stderr.strip() == f"Exported 8 events to {out}"
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert tuple(rows[0]) == COLUMNS
+    kinds = [r["kind"] for r in rows]
+    assert kinds == ["site", "site", "plan", "done", "blocked", "done", "retract", "rated"]
+    first = rows[3]
+    assert (first["initiative"], first["framework_id"], first["framework_version"],
+            first["site"], first["stage"], first["checkpoint"], first["occurred_on"],
+            first["recorded_by"], first["note"]) == (
+        "Mini", "mini", "0.1", "Ystradgynlais", "plan", "plan.a", "2026-01-05", "lead",
+        "'=SUM(A1:A9)")
+    assert first["recorded_at"].endswith("Z") and len(first["recorded_at"]) == 20
+    assert (rows[4]["note"], rows[4]["evidence"]) == ("'-no data lead", "'@minutes")
+    assert rows[6]["retracts"] == rows[5]["event_id"]
+    assert rows[7]["note"] == "Cymraeg: ŵ ŷ"
+    assert (rows[0]["region"], rows[0]["occurred_on"]) == ("Powys", "2026-01-02")
+    assert (rows[2]["stage"], rows[2]["due_on"], rows[2]["occurred_on"]) == (
+        "pilot", "2026-05-01", "2026-01-10")
+
+
+def test_jsonl_export_is_plain(filled, run):
+    lines = run("events", "export", "--format", "jsonl").stdout.splitlines()
+    rows = [json.loads(x) for x in lines]
+    assert rows[3]["note"] == "=SUM(A1:A9)"  # JSON is for scripts: nothing neutralised
+    assert set(rows[3]) == set(COLUMNS)
+    r = run("events", "export", "--format", "jsonl", "--excel", code=2)
+    assert "--excel is for CSV" in r.stderr
+
+
+def test_neutralise_round_trips():
+    for value in ("=1+1", "+44", "-3", "@x", "\tx", "\rx", "plain", "'quoted", ""):
+        assert restore(neutralise(value)) == value
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_round_trip_gives_identical_analyses(filled, run, tmp_path, fmt, catalog):
+    from conftest import Run, make_db_url
+
+    path = tmp_path / f"events.{fmt}"
+    run("events", "export", "--format", fmt, "-o", str(path))
+    url, cleanup = make_db_url("sqlite", tmp_path / "other")
+    (tmp_path / "other").mkdir()
+    url = f"sqlite:///{tmp_path / 'other' / 'copy.db'}"
+    other = Run(url)
+    other("initiative", "create", "Mini", "--framework", "mini")
+    r = other("events", "import", str(path))
+    assert r.stderr.strip() == ("Imported 5 events (0 were already recorded); new sites: "
+                                "Llanfair Pwllgwyngyll, Ystradgynlais.")
+    for command in ("status", "gaps", "compare"):
+        a = run(command, "--as-of", "2026-06-30", "--format", "json").stdout
+        b = other(command, "--as-of", "2026-06-30", "--format", "json").stdout
+        assert a == b, command
+    again = other("events", "import", str(path))
+    assert again.stderr.strip() == "Imported 0 events (5 were already recorded)."
+    assert other.count() == 5 and other.count("plans") == 1 and other.count("sites") == 2
+    notes = other.rows("SELECT note FROM events ORDER BY id")
+    assert notes[0] == ("=SUM(A1:A9)",)
+
+
+def write_csv(path, rows, header=("site", "checkpoint", "kind", "occurred_on", "rating",
+                                  "event_id", "retracts", "note")):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def test_every_problem_is_listed_and_nothing_written(store, catalog, run, tmp_path):
+    create_initiative(store, catalog, "Mini", "mini")
+    path = tmp_path / "bad.csv"
+    write_csv(path, [
+        ("North", "plan.a", "done", "2026-01-05", "", "1", "", ""),
+        ("North", "plan.z", "done", "2026-01-05", "", "", "", ""),
+        ("North", "plan.a", "done", "2026-02-30", "", "", "", ""),
+        ("North", "health.funding", "rated", "2026-01-05", "purple", "", "", ""),
+        ("", "plan.a", "done", "2026-01-05", "", "", "", ""),
+        ("North", "plan.a", "retract", "2026-01-06", "", "", "7", ""),
+        ("North", "plan.a", "finished", "2026-01-06", "", "", "", ""),
+        ("North", "plan.a", "note", "2026-01-06", "", "", "", ""),
+    ])
+    r = run("events", "import", str(path), code=2)
+    assert r.stderr.splitlines() == [
+        f"Error: {path}: 7 problem(s); nothing was imported:",
+        "line 3: unknown checkpoint 'plan.z' for mini",
+        "line 4: occurred_on '2026-02-30' is not a YYYY-MM-DD date",
+        "line 5: rating 'purple' is not a level of health.funding (green, amber, red)",
+        "line 6: the site name is empty",
+        "line 7: retracts event_id 7, which is not on an earlier line",
+        "line 8: unknown kind 'finished'; one of started, done, blocked, reopened, rated, "
+        "note, retract, site, plan",
+        "line 9: a note event needs a note",
+    ]
+    assert run.count() == 0 and run.count("sites") == 0
+
+
+def test_file_of_another_initiative(store, catalog, run, tmp_path):
+    create_initiative(store, catalog, "Mini", "mini")
+    create_initiative(store, catalog, "Other", "mini")
+    path = tmp_path / "other.jsonl"
+    path.write_text(json.dumps({"initiative": "Other", "site": "A", "checkpoint": "plan.a",
+                                "kind": "done", "occurred_on": "2026-01-01"}) + "\n")
+    r = run("events", "import", str(path), "-i", "Mini", code=2)
+    assert ("line 1: this row belongs to initiative 'Other', not 'Mini' (choose it with -i)"
+            in r.stderr)
+    assert run.count() == 0
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x00\x01\x02\xff\xfe garbage", "not UTF-8 text"),
+    ("site,checkpoint,kind,occurred_on\nCaf\xe9,plan.a,done,2026-01-01\n".encode("latin-1"),
+     "line 2: not UTF-8 text; save the file as UTF-8"),
+    (b"", "the file is empty"),
+    (b"site,checkpoint,kind,occurred_on\nNorth,plan.a,do", "line 2: 3 cells where the header "
+                                                           "has 4"),
+    (b'{"site": "North", "checkpoint": "plan.a", "kind": "done", "occ', "line 1: not valid "
+                                                                         "JSON"),
+    (b"name,when\nNorth,2026-01-01\n", "missing column(s) site, kind; unknown column(s) "
+                                         "name, when"),
+])
+def test_broken_files_get_a_clean_error(store, catalog, run, tmp_path, content, message):
+    create_initiative(store, catalog, "Mini", "mini")
+    path = tmp_path / ("f.jsonl" if content.startswith(b"{") else "f.csv")
+    path.write_bytes(content)
+    r = run("events", "import", str(path), code=2)
+    assert message in r.stderr
+    assert "Traceback" not in r.output
+    assert run.count() == 0
+
+
+cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.fixed_dictionaries({
+    "site": cell, "checkpoint": st.one_of(cell, st.sampled_from(["plan.a", "health.funding"])),
+    "kind": st.one_of(cell, st.sampled_from(["done", "rated", "retract", "site", "plan"])),
+    "occurred_on": st.one_of(cell, st.just("2026-01-01")), "rating": cell, "retracts": cell,
+    "event_id": cell, "stage": cell, "due_on": cell}), min_size=1, max_size=8),
+    fmt=st.sampled_from(["csv", "jsonl"]))
+def test_hostile_rows_never_crash(store, catalog, tmp_path_factory, rows, fmt):
+    from tracker.errors import BadInput
+    from tracker.exchange import import_file
+    from tracker.store.queries import initiatives
+
+    with store.reading() as session:
+        if not initiatives(session):
+            create_initiative(store, catalog, "Mini", "mini")
+    path = tmp_path_factory.mktemp("h") / f"rows.{fmt}"
+    if fmt == "csv":
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    before = _count(store)
+    try:
+        import_file(store, "Mini", path)
+    except BadInput:
+        assert _count(store) == before  # all or nothing
+
+
+def _count(store):
+    from sqlalchemy import func, select
+
+    from tracker.store.schema import Event
+
+    with store.reading() as session:
+        return session.scalar(select(func.count()).select_from(Event))
+
+
+def test_dry_run_writes_nothing(store, catalog, run, tmp_path):
+    create_initiative(store, catalog, "Mini", "mini")
+    path = tmp_path / "ok.csv"
+    write_csv(path, [("North", "plan.a", "done", "2026-01-05", "", "", "", "")])
+    r = run("events", "import", str(path), "--dry-run")
+    assert r.stderr.strip() == ("Dry run: 1 events checked, 1 would be added, 0 are already "
+                                "recorded; new sites: North. Nothing was written.")
+    assert run.count() == 0 and run.count("sites") == 0
+
+
+def test_a_killed_import_leaves_the_database_as_it_was(run_sqlite, tmp_path):
+    """Kill -9 the import half-way through writing: nothing of it is left."""
+    run = run_sqlite
+    run("initiative", "create", "Mini", "--framework", "mini")
+    run("site", "add", "North")
+    run("log", "North", "plan.a", "--on", "2026-01-01")
+    path = tmp_path / "big.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(("site", "checkpoint", "kind", "occurred_on", "note"))
+        for i in range(150_000):
+            w.writerow((f"Site {i % 50}", "plan.b", "started", "2026-02-01", f"row {i}"))
+    env = {**os.environ, "SCALETRACK_DB": run.url}
+    proc = subprocess.Popen([sys.executable, "-m", "tracker", "events", "import", str(path)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    db = tmp_path / "test.db"
+    wal = tmp_path / "test.db-wal"
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:  # wait until it is writing
+        if wal.exists() and wal.stat().st_size > 2_000_000:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert run.count() == 1 and run.count("sites") == 1
+    assert run.rows("PRAGMA integrity_check") == [("ok",)]
+    assert db.exists()
