@@ -224,7 +224,7 @@ def _csv_records(text: Iterator[str], on_bytes) -> Iterator[tuple[int, dict | st
         if len(row) != len(header):
             yield line, f"{len(row)} cells where the header has {len(header)}"
             continue
-        yield line, {h: restore(v) for h, v in zip(header, row)}
+        yield line, dict(zip(header, row))
 
 
 @dataclass(frozen=True)
@@ -234,48 +234,95 @@ class _Initiative:
     name_key: str
 
 
-class _Checker:
-    """Validates rows against one initiative's pinned framework."""
+EVENT_COLUMNS = ("initiative_id", "site_id", "stage", "checkpoint", "kind", "rating",
+                 "occurred_on", "recorded_at", "recorded_by", "note", "evidence", "retracts",
+                 "source", "idempotency_key")
 
-    def __init__(self, initiative, framework: Framework):
+
+def _text(value) -> str | None:
+    """A free-text cell: the spreadsheet guard removed, empty as None."""
+    if not value:
+        return None
+    return restore(value) if value[0] == "'" else value
+
+
+class _Checker:
+    """Validates rows against one initiative's pinned framework, cheaply.
+
+    Rows of a large file repeat the same sites, dates and checkpoints, so each
+    distinct value is checked once and remembered.
+    """
+
+    def __init__(self, initiative: _Initiative, framework: Framework, as_objects: bool):
         self.initiative = initiative
         self.framework = framework
-        self.dates: dict[str, dt.date] = {}
+        self.as_objects = as_objects  # PostgreSQL takes dates; SQLite stores ISO text
+        self.dates: dict[str, object] = {}
+        self.stamps: dict[str, object] = {}
+        self.sites: dict[str, tuple[str, str]] = {}
         self.cps = {cp_id: (framework.stage_of(cp_id).id, framework.levels(
             framework.checkpoint(cp_id))) for cp_id in framework.checkpoint_ids}
+        self.prefix = f"import:{initiative.id}:"
+        now = utcnow()
+        self.now = now if as_objects else now.strftime("%Y-%m-%d %H:%M:%S.%f")
 
-    def date(self, value: str, what: str) -> dt.date:
+    def date(self, value: str, what: str):
         got = self.dates.get(value)
         if got is None:
             try:
-                got = dt.date.fromisoformat(value)
                 if len(value) != 10:
                     raise ValueError
+                day = dt.date.fromisoformat(value)
             except ValueError:
                 raise ValueError(f"{what} '{value}' is not a YYYY-MM-DD date") from None
+            got = day if self.as_objects else value
             if len(self.dates) < 100_000:
                 self.dates[value] = got
         return got
 
-    def row(self, r: dict) -> dict:
-        """The row ready to insert, or ValueError with what is wrong."""
+    def stamp(self, value: str):
+        got = self.stamps.get(value)
+        if got is None:
+            try:
+                when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError(f"recorded_at '{value}' is not an ISO date-time") from None
+            if when.tzinfo is not None:
+                when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            got = when if self.as_objects else when.strftime("%Y-%m-%d %H:%M:%S.%f")
+            if len(self.stamps) < 100_000:
+                self.stamps[value] = got
+        return got
+
+    def site(self, raw: str) -> tuple[str, str]:
+        got = self.sites.get(raw)
+        if got is None:
+            try:
+                name = clean_name(_text(raw) or "", "site")
+            except BadInput as exc:
+                raise ValueError(str(exc)) from None
+            got = self.sites[raw] = (name, name_key(name))
+        return got
+
+    def row(self, r: dict) -> tuple:
+        """('event', values, source_id, retracts, site) / ('site', ...) / ('plan', ...),
+        or ValueError saying what is wrong."""
         get = r.get
-        ini = (get("initiative") or "").strip()
+        ini = get("initiative")
         if ini and name_key(ini) != self.initiative.name_key:
-            raise ValueError(f"this row belongs to initiative '{ini}', not "
+            raise ValueError(f"this row belongs to initiative '{ini.strip()}', not "
                              f"'{self.initiative.name}' (choose it with -i)")
-        fid = (get("framework_id") or "").strip()
-        if fid and fid != self.framework.id:
+        fid = get("framework_id")
+        if fid and fid.strip() != self.framework.id:
             raise ValueError(f"framework '{fid}' is not this initiative's ({self.framework.id})")
-        try:
-            site = clean_name(get("site") or "", "site")
-        except BadInput as exc:
-            raise ValueError(str(exc)) from None
+        site, site_key = self.site(get("site") or "")
         kind = (get("kind") or "").strip()
         if kind == "site":
             joined = (get("occurred_on") or "").strip()
-            return {"kind": "site", "site": site, "region": (get("region") or "").strip() or None,
-                    "joined_on": self.date(joined, "occurred_on") if joined else None}
+            if joined:
+                self.date(joined, "occurred_on")
+            return ("site", site, _text(get("region")),
+                    dt.date.fromisoformat(joined) if joined else None)
         if kind == "plan":
             return self.plan(site, r)
         cp = (get("checkpoint") or "").strip()
@@ -285,8 +332,8 @@ class _Checker:
         if found is None:
             raise ValueError(f"unknown checkpoint '{cp}' for {self.framework.id}")
         stage, levels = found
-        given_stage = (get("stage") or "").strip()
-        if given_stage and given_stage != stage:
+        given_stage = get("stage")
+        if given_stage and given_stage.strip() != stage:
             raise ValueError(f"checkpoint {cp} is in stage {stage}, not {given_stage}")
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown kind '{kind}'; one of {', '.join(ROW_KINDS)}")
@@ -301,20 +348,13 @@ class _Checker:
             raise ValueError(f"a {kind} event has no rating")
         elif kind in STATUS_KINDS and levels:
             raise ValueError(f"{cp} is rated, not ticked: it takes 'rated' events")
-        note = get("note") or None
+        note = _text(get("note"))
         if kind == "note" and not note:
             raise ValueError("a note event needs a note")
-        occurred = self.date((get("occurred_on") or "").strip(), "occurred_on")
+        occurred_raw = (get("occurred_on") or "").strip()
+        occurred = self.date(occurred_raw, "occurred_on")
         recorded_raw = (get("recorded_at") or "").strip()
-        if recorded_raw:
-            try:
-                recorded = dt.datetime.fromisoformat(recorded_raw.replace("Z", "+00:00"))
-            except ValueError:
-                raise ValueError(f"recorded_at '{recorded_raw}' is not an ISO date-time") from None
-            if recorded.tzinfo is not None:
-                recorded = recorded.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        else:
-            recorded = None
+        recorded = self.stamp(recorded_raw) if recorded_raw else self.now
         source_id = (get("event_id") or "").strip()
         retracts = (get("retracts") or "").strip()
         if kind == "retract" and not retracts:
@@ -323,160 +363,151 @@ class _Checker:
             raise ValueError("only a retract event has 'retracts'")
         if (source_id and not source_id.isdigit()) or (retracts and not retracts.isdigit()):
             raise ValueError("event_id and retracts must be whole numbers")
-        row = {"site": site, "stage": stage, "checkpoint": cp, "kind": kind, "rating": rating,
-               "occurred_on": occurred, "recorded_at": recorded,
-               "recorded_by": (get("recorded_by") or "").strip() or default_recorder(),
-               "note": note, "evidence": get("evidence") or None,
-               "source": (get("source") or "").strip() or "import",
-               "source_id": source_id, "retracts_source": retracts}
-        digest = hashlib.sha256("\x1f".join(
-            str(row[k]) for k in ("site", "checkpoint", "kind", "rating", "occurred_on",
-                                  "recorded_at", "recorded_by", "note", "evidence",
-                                  "source_id", "retracts_source")
-        ).encode("utf-8")).hexdigest()
-        row["idempotency_key"] = f"import:{self.initiative.id}:{digest[:48]}"
-        return row
+        by = _text((get("recorded_by") or "").strip()) or default_recorder()
+        evidence = _text(get("evidence"))
+        source = (get("source") or "").strip() or "import"
+        digest = hashlib.sha1("\x1f".join((
+            site, cp, kind, rating or "", occurred_raw, recorded_raw, by, note or "",
+            evidence or "", retracts)).encode("utf-8")).hexdigest()
+        key = f"{self.prefix}{source_id}:{digest}"
+        values = [self.initiative.id, site, stage, cp, kind, rating, occurred, recorded, by,
+                  note, evidence, None, source, key]
+        return ("event", values, source_id, retracts, site_key)
 
-    def plan(self, site: str, r: dict) -> dict:
+    def plan(self, site: str, r: dict) -> tuple:
         get = r.get
         stage = (get("stage") or "").strip()
         if self.framework.kind != "phased":
             raise ValueError(f"{self.framework.id} has no stages to plan for")
         if stage not in {s.id for s in self.framework.stages}:
             raise ValueError(f"unknown stage '{stage}' for {self.framework.id}")
-        due = self.date((get("due_on") or "").strip(), "due_on")
-        set_on = self.date((get("occurred_on") or "").strip(), "occurred_on")
-        row = {"kind": "plan", "site": site, "stage": stage, "due_on": due, "set_on": set_on,
-               "recorded_by": (get("recorded_by") or "").strip() or default_recorder(),
-               "note": get("note") or None}
-        digest = hashlib.sha256("\x1f".join(
-            str(row[k]) for k in ("site", "stage", "due_on", "set_on", "recorded_by", "note")
-        ).encode("utf-8")).hexdigest()
-        row["idempotency_key"] = f"import-plan:{self.initiative.id}:{digest[:44]}"
-        return row
+        due_raw = (get("due_on") or "").strip()
+        set_raw = (get("occurred_on") or "").strip()
+        self.date(due_raw, "due_on")
+        self.date(set_raw, "occurred_on")
+        by = _text((get("recorded_by") or "").strip()) or default_recorder()
+        note = _text(get("note"))
+        digest = hashlib.sha1("\x1f".join((site, stage, due_raw, set_raw, by, note or ""))
+                              .encode("utf-8")).hexdigest()
+        return ("plan", {"site": site, "stage": stage, "due_on": dt.date.fromisoformat(due_raw),
+                         "set_on": dt.date.fromisoformat(set_raw), "recorded_by": by,
+                         "note": note,
+                         "idempotency_key": f"import-plan:{self.initiative.id}:{digest}"})
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run so its transaction rolls back."""
 
 
 def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 dry_run: bool = False, progress: Callable[[str, int], None] | None = None
                 ) -> ImportResult:
-    """Check the whole file, then write it in one transaction, or raise ImportProblems."""
+    """Check and write the file in one transaction; on any problem, roll it all back.
+
+    One pass: rows are checked and written in batches as they stream past, and
+    problems collected; if there are any at the end, the transaction is rolled
+    back and every problem is reported.  A dry run does the same and always
+    rolls back.  Retractions wait until the end, when every event they may
+    point at has been written.
+    """
     path = Path(path)
     tick = progress or (lambda _phase, _n: None)
-    with store.reading() as session:
+    if not path.is_file():
+        raise BadInput(f"cannot read {path}: no such file")
+
+    def tx(session: Session) -> ImportResult:
+        result = ImportResult(dry_run=dry_run)
         found = resolve_initiative(session, initiative_name)
         initiative = _Initiative(found.id, found.name, found.name_key)
         framework = framework_of(session, found)
-        known_sites = {s.name_key: s.name for s in session.scalars(
-            select(Site).where(Site.initiative_id == initiative.id))}
-    checker = _Checker(initiative, framework)
-
-    # pass 1: every problem, the sites, and which events get retracted
-    result = ImportResult(dry_run=dry_run)
-    sites: dict[str, str] = {}
-    site_rows: dict[str, dict] = {}
-    source_ids: set[str] = set()
-    targets: set[str] = set()
-    for line, rec in _records(path, lambda n: tick("check", n)):
-        if isinstance(rec, str):
-            _problem(result, line, rec)
-            continue
-        try:
-            row = checker.row(rec)
-        except ValueError as exc:
-            _problem(result, line, str(exc))
-            continue
-        key = name_key(row["site"])
-        if row["kind"] == "site":
-            if key in site_rows:
-                _problem(result, line, f"site '{row['site']}' has two site rows")
-            site_rows[key] = row
-        sites.setdefault(key, row["site"])
-        if row["kind"] == "plan":
-            result.plans += 1
-        if row["kind"] in ("site", "plan"):
-            continue
-        result.rows += 1
-        if row["source_id"]:
-            if row["source_id"] in source_ids:
-                _problem(result, line, f"event_id {row['source_id']} appears twice")
-            source_ids.add(row["source_id"])
-        if row["retracts_source"]:
-            if row["retracts_source"] not in source_ids:
-                _problem(result, line, f"retracts event_id {row['retracts_source']}, which is "
-                                       "not on an earlier line")
-            elif row["retracts_source"] in targets:
-                _problem(result, line, f"event_id {row['retracts_source']} is retracted twice")
-            targets.add(row["retracts_source"])
-    if result.problem_count:
-        raise ImportProblems(str(path), result.problems, result.problem_count)
-    if result.rows == 0 and not site_rows and not result.plans:
-        raise BadInput(f"{path}: nothing to import")
-    result.new_sites = sorted(name for key, name in sites.items() if key not in known_sites)
-    if dry_run:
-        with store.reading() as session:
-            result.already = _present(session, path, checker)
-        result.added = result.rows - result.already
-        return result
-
-    def tx(session: Session) -> int:
-        before = _count(session, initiative.id)
-        for name in result.new_sites:
-            info = site_rows.get(name_key(name), {})
-            session.add(Site(initiative_id=initiative.id, name=name, name_key=name_key(name),
-                             region=info.get("region"), joined_on=info.get("joined_on")))
-        session.flush()
+        conn = session.connection()
+        checker = _Checker(initiative, framework, conn.dialect.name != "sqlite")
         site_ids = dict(session.execute(select(Site.name_key, Site.id).where(
             Site.initiative_id == initiative.id)).all())
-        conn = session.connection()
-        statement = _insert_ignoring_duplicates(conn, Event)
-        plans = []
-        mapping: dict[str, str] = {}  # source event_id of a retracted event -> its key
-        retractions: list[dict] = []
-        batch: list[dict] = []
-        now = utcnow()
-        for _line, rec in _records(path):
-            row = checker.row(rec)
-            tick("write", 1)
-            if row["kind"] == "site":
-                continue
-            if row["kind"] == "plan":
-                plans.append({"initiative_id": initiative.id,
-                              "site_id": site_ids[name_key(row["site"])], "stage": row["stage"],
-                              "due_on": row["due_on"], "set_on": row["set_on"],
-                              "recorded_at": now, "recorded_by": row["recorded_by"],
-                              "note": row["note"], "idempotency_key": row["idempotency_key"]})
-                continue
-            if row["kind"] == "retract":
-                retractions.append(row)
-                continue
-            if row["source_id"] in targets:
-                mapping[row["source_id"]] = row["idempotency_key"]
-            batch.append(_db_row(row, initiative.id, site_ids, now))
-            if len(batch) >= BATCH:
-                conn.execute(statement, batch)
-                batch = []
-        if batch:
-            conn.execute(statement, batch)
-        if plans:
-            conn.execute(_insert_ignoring_duplicates(conn, Plan), plans)
-        if retractions:
-            keys = list(mapping.values())
-            ids = {}
-            for i in range(0, len(keys), 500):
-                ids.update(session.execute(select(Event.idempotency_key, Event.id).where(
-                    Event.idempotency_key.in_(keys[i:i + 500]))).all())
-            rows = []
-            for row in retractions:
-                db_row = _db_row(row, initiative.id, site_ids, now)
-                db_row["retracts"] = ids[mapping[row["retracts_source"]]]
-                rows.append(db_row)
-            # a target retracted already (by hand, or by an earlier import) is left alone
-            conn.execute(statement, rows)
-        return _count(session, initiative.id) - before
+        before = _count(session, initiative.id)
+        insert_sql = _insert_sql(conn, "events", EVENT_COLUMNS)
+        batch: list = []
+        retractions: list = []
+        plans: list = []
 
-    result.added = store.write(tx)
-    result.already = result.rows - result.added
-    return result
+        def site_id(name: str, region=None, joined=None) -> int:
+            key = name_key(name)
+            sid = site_ids.get(key)
+            if sid is None:
+                sid = session.execute(insert(Site).values(
+                    initiative_id=initiative.id, name=name, name_key=key, region=region,
+                    joined_on=joined, created_at=utcnow()).returning(Site.id)).scalar()
+                site_ids[key] = sid
+                result.new_sites.append(name)
+            return sid
+
+        counter = (lambda n: tick("check", n)) if progress else None
+        for line, rec in _records(path, counter):
+            if isinstance(rec, str):
+                _problem(result, line, rec)
+                continue
+            try:
+                row = checker.row(rec)
+            except ValueError as exc:
+                _problem(result, line, str(exc))
+                continue
+            if row[0] == "site":
+                site_id(row[1], row[2], row[3])
+                continue
+            if row[0] == "plan":
+                plans.append((line, row[1]))
+                continue
+            values, retracts = row[1], row[3]
+            sid = site_ids.get(row[4])
+            values[1] = sid if sid is not None else site_id(values[1])
+            result.rows += 1
+            if retracts:
+                retractions.append((line, values, retracts))
+                continue
+            if result.problem_count:
+                continue  # keep checking, stop writing
+            batch.append(tuple(values))
+            if len(batch) >= BATCH:
+                conn.exec_driver_sql(insert_sql, batch)
+                tick("write", len(batch))
+                batch = []
+        if batch and not result.problem_count:
+            conn.exec_driver_sql(insert_sql, batch)
+        for line, values, target in retractions:
+            prefix = f"{checker.prefix}{target}:"
+            ids = session.scalars(select(Event.id).where(
+                Event.idempotency_key >= prefix, Event.idempotency_key < prefix[:-1] + ";")
+            ).all()
+            if not ids:
+                _problem(result, line, f"retracts event_id {target}, which is not on an "
+                                       "earlier line")
+            elif len(ids) > 1:
+                _problem(result, line, f"event_id {target} appears on more than one line")
+            elif not result.problem_count:
+                values[11] = ids[0]
+                conn.exec_driver_sql(insert_sql, [tuple(values)])
+        for line, plan in plans:
+            plan_values = {"initiative_id": initiative.id, "site_id": site_id(plan["site"]),
+                           "recorded_at": utcnow(),
+                           **{k: v for k, v in plan.items() if k != "site"}}
+            if not result.problem_count:
+                conn.execute(_insert_ignoring_duplicates(conn, Plan), [plan_values])
+            result.plans += 1
+        if result.problem_count:
+            ordered = sorted(result.problems, key=lambda p: int(p.split(":")[0][5:]))
+            raise ImportProblems(str(path), ordered, result.problem_count)
+        if result.rows == 0 and not result.plans and not result.new_sites:
+            raise BadInput(f"{path}: nothing to import")
+        result.added = _count(session, initiative.id) - before
+        result.already = result.rows - result.added
+        if dry_run:
+            raise _DryRun(result)
+        return result
+
+    try:
+        return store.write(tx)
+    except _DryRun as done:
+        return done.args[0]
 
 
 def _problem(result: ImportResult, line: int, text: str) -> None:
@@ -490,36 +521,18 @@ def _count(session: Session, initiative_id: int) -> int:
                           .where(Event.initiative_id == initiative_id))
 
 
-def _present(session: Session, path: Path, checker: _Checker) -> int:
-    keys, found = [], 0
-    for _line, rec in _records(path):
-        row = checker.row(rec)
-        if row["kind"] in ("site", "plan"):
-            continue
-        keys.append(row["idempotency_key"])
-        if len(keys) >= 500:
-            found += session.scalar(select(func.count()).where(Event.idempotency_key.in_(keys)))
-            keys = []
-    if keys:
-        found += session.scalar(select(func.count()).where(Event.idempotency_key.in_(keys)))
-    return found
-
-
-def _db_row(row: dict, initiative_id: int, site_ids: dict, now: dt.datetime) -> dict:
-    return {"initiative_id": initiative_id, "site_id": site_ids[name_key(row["site"])],
-            "stage": row["stage"], "checkpoint": row["checkpoint"], "kind": row["kind"],
-            "rating": row["rating"], "occurred_on": row["occurred_on"],
-            "recorded_at": row["recorded_at"] or now, "recorded_by": row["recorded_by"],
-            "note": row["note"], "evidence": row["evidence"], "retracts": None,
-            "source": row["source"], "idempotency_key": row["idempotency_key"]}
+def _insert_sql(conn, table: str, columns: tuple) -> str:
+    """A plain INSERT ... ON CONFLICT DO NOTHING for the driver's executemany: rows are
+    tuples of driver-ready values, which skips SQLAlchemy's per-row processing."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT DO NOTHING")
 
 
 def _insert_ignoring_duplicates(conn, table):
-    """INSERT that skips rows whose idempotency key (or retracted event) is already there."""
+    """INSERT that skips rows whose idempotency key is already there."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif conn.dialect.name == "sqlite":
+    else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        return insert(table)
     return dialect_insert(table).on_conflict_do_nothing()

@@ -213,7 +213,9 @@ def import_events(app, path, dry_run, initiative):
             result = import_file(app.store, initiative, path, dry_run, progress)
     else:
         result = import_file(app.store, initiative, path, dry_run)
-    sites = (f"; new sites: {', '.join(result.new_sites)}" if result.new_sites else "")
+    names = sorted(result.new_sites)
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    sites = f"; new sites: {shown}" if names else ""
     if dry_run:
         say(f"Dry run: {result.rows} events checked, {result.added} would be added, "
             f"{result.already} are already recorded{sites}. Nothing was written.")
