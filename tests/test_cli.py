@@ -266,3 +266,28 @@ def test_version_and_module_entry_point():
     out = subprocess.run([sys.executable, "-m", "tracker", "--version"], capture_output=True,
                          text=True, check=True)
     assert out.stdout.startswith("scaletrack, version ")
+
+
+def test_missing_postgres_driver_names_the_install_command(monkeypatch, tmp_path):
+    import sys
+
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if it were not installed
+    r = CliRunner().invoke(cli, ["status"],
+                           env={"SCALETRACK_DB": "postgresql+psycopg://u@127.0.0.1/db"})
+    assert r.exit_code == 1
+    assert r.stderr.strip() == ("Error: PostgreSQL needs the psycopg driver, which is not "
+                                "installed: pip install 'scaletrack[postgres]'")
+
+
+def test_unsupported_database_url():
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    r = CliRunner().invoke(cli, ["status"], env={"SCALETRACK_DB": "mysql://u@h/db"})
+    assert r.exit_code == 2
+    assert r.stderr.strip() == "Error: scaletrack works with SQLite and PostgreSQL, not 'mysql'"

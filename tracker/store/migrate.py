@@ -53,7 +53,16 @@ def _upgrade(conn: Connection, target: str = "head") -> None:
 
 
 def ensure_schema(engine: Engine, url: str) -> None:
-    """Create a new database at the current schema, or check an existing one."""
+    """Create a new database at the current schema, or check an existing one.
+
+    The check is a plain read, so commands never queue behind each other for
+    it; only an empty database takes the write lock, to create the schema once.
+    """
+    with engine.connect() as conn:
+        revision = current_revision(conn)
+    if revision is not None:
+        check_revision(revision, url)
+        return
     with engine.connect().execution_options(**WRITE) as conn:
         with conn.begin():
             if conn.dialect.name == "postgresql":
