@@ -38,6 +38,8 @@ def test_frameworks_list_and_show(run):
     assert ihi["stages"][0]["checkpoints"][0]["scale"] is None
     text = run("frameworks", "show", "ihi-full-scale").stdout
     assert "set-up.baseline" in text and "Barker PM" in text
+    scie = json.loads(run("frameworks", "show", "scie-factors", "--format", "json").stdout)
+    assert scie["kind"] == "checklist" and len(scie["checklists"][0]["checkpoints"]) == 22
 
 
 def test_frameworks_show_unknown(run):

@@ -194,7 +194,8 @@ def compare_view(comparison, fmt: str) -> str:
             matrix.append(row)
         out.append("Share of checkpoints done, with the date each stage was reached:")
         out.append(render(matrix, ["site"] + stage_ids, "table"))
-    out.append(f"Programme roll-up ({len(status.sites)} sites):")
+    n = len(status.sites)
+    out.append(f"Programme roll-up ({n} site{'' if n == 1 else 's'}):")
     rows = []
     for r in comparison.rollup:
         rows.append({"stage": r.stage,

@@ -47,9 +47,11 @@ def show_framework(app, framework_id, fmt):
     Example:
       scaletrack frameworks show ihi-full-scale
     """
-    fw = app.catalog.get(framework_id)
-    if fw.id != "scie-factors":
-        fw = app.catalog.for_initiative(framework_id)
+    checklist = app.catalog.frameworks.get(framework_id)
+    if checklist is not None and checklist.kind == "checklist":
+        fw = checklist  # the SCIE factors, or another checklist file
+    else:
+        fw = app.catalog.for_initiative(framework_id)  # as an initiative would pin it
     doc = fw.public_json()
     if fmt == "json":
         echo_data(to_json(doc))
