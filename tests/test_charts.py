@@ -148,3 +148,18 @@ def test_chart_command_errors(small, run, tmp_path):
     assert "give a name ending in .png" in r.stderr
     r = run("chart", "pie", "-o", str(tmp_path / "t.png"), code=2)
     assert "pie" in r.stderr
+
+
+def test_compare_for_many_sites_shows_the_spread_on_one_page(store, catalog):
+    create_initiative(store, catalog, "Wide", "mini")
+    for i in range(45):
+        add_site(store, "Wide", f"Site {i:02d}")
+        if i % 3 == 0:
+            log_event(store, "Wide", f"Site {i:02d}", "plan.a", on=D(2026, 4, 1))
+    (fig,) = charts.draw("compare", snapshot(store, "Wide", AS_OF), Q)
+    ax = fig.axes[0]
+    dots = {c.get_gid(): len(c.get_offsets()) for c in ax.collections
+            if (c.get_gid() or "").startswith("dots:")}
+    assert dots == {"dots:plan": 45, "dots:pilot": 45, "dots:spread": 45}
+    texts = [t.get_text() for t in ax.texts]
+    assert "0 of 45 reached" in texts and "median 0%" in texts

@@ -9,7 +9,7 @@ from matplotlib.patches import Patch
 from tracker.charts.style import (GREEN, SKY, VERMILLION, caption_text, heading, label_width,
                                   level_colours, new_figure, pages)
 
-ROWS_PER_PAGE = 40
+ROWS_PER_PAGE = 100
 STATES = {  # state: (colour, symbol written in the cell, legend label)
     "done": (GREEN, "\u2713", "done"),
     "started": (SKY, "\u2026", "started or reopened"),
@@ -46,7 +46,8 @@ def draw(snapshot, period, only: int | None = None):
         if only is not None and number != only:
             continue
         width = min(20.0, left + 3.2 + 0.36 * len(columns))
-        fig = new_figure(bottom + 1.5 + 0.3 * max(len(group), 3), width=width, left=left,
+        row = 0.3 if len(group) <= 40 else 0.24  # long pages: tighter rows, still 9 pt
+        fig = new_figure(bottom + 1.5 + row * max(len(group), 3), width=width, left=left,
                          right=3.0, top=1.25, bottom=bottom)
         ax = fig.add_subplot()
         _draw_page(ax, fw, columns, group, scale)
