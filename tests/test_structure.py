@@ -77,3 +77,12 @@ def test_readme_opens_with_the_two_commands():
     assert "scaletrack demo" in blocks[0]
     marker = re.search(r"<!-- test-command: (.*) -->", text).group(1)
     assert blocks[1].strip() == marker
+
+
+def test_catalogue_readme_says_the_reviews_four_are_unconfirmed():
+    text = (ROOT / "models_catalog" / "README.md").read_text()
+    assert "not confirmed in any source we had" in text
+    for fid in ("nasss", "ihi-full-scale", "expandnet-nine-steps", "milat-four-steps",
+                "scie-factors"):
+        assert f"`{fid}`" in text
+    assert "scaletrack frameworks validate" in text
