@@ -86,3 +86,13 @@ def test_catalogue_readme_says_the_reviews_four_are_unconfirmed():
                 "scie-factors"):
         assert f"`{fid}`" in text
     assert "scaletrack frameworks validate" in text
+
+
+def test_the_catalogue_readme_example_validates():
+    from tracker.catalog import validate_text
+
+    text = (ROOT / "models_catalog" / "README.md").read_text()
+    example = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
+    fw, problems = validate_text(example, "README example")
+    assert problems == []
+    assert fw.checkpoint_ids == ["prepare.sponsor", "prepare.readiness", "enablers.leadership"]
