@@ -369,7 +369,8 @@ class _Checker:
         digest = hashlib.sha1("\x1f".join((
             site, cp, kind, rating or "", occurred_raw, recorded_raw, by, note or "",
             evidence or "", retracts)).encode("utf-8")).hexdigest()
-        key = f"{self.prefix}{source_id}:{digest}"
+        # zero-padded, so keys of a file in event order arrive in index order
+        key = f"{self.prefix}{source_id.zfill(12) if source_id else ''}:{digest}"
         values = [self.initiative.id, site, stage, cp, kind, rating, occurred, recorded, by,
                   note, evidence, None, source, key]
         return ("event", values, source_id, retracts, site_key)
@@ -421,6 +422,8 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         initiative = _Initiative(found.id, found.name, found.name_key)
         framework = framework_of(session, found)
         conn = session.connection()
+        if conn.dialect.name == "sqlite":  # a larger page cache for this long write
+            conn.exec_driver_sql("PRAGMA cache_size = -65536")
         checker = _Checker(initiative, framework, conn.dialect.name != "sqlite")
         site_ids = dict(session.execute(select(Site.name_key, Site.id).where(
             Site.initiative_id == initiative.id)).all())
@@ -473,11 +476,11 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 batch = []
         if batch and not result.problem_count:
             conn.exec_driver_sql(insert_sql, batch)
+        find = _select_sql(conn, "SELECT id FROM events WHERE idempotency_key >= {} "
+                                 "AND idempotency_key < {}")
         for line, values, target in retractions:
-            prefix = f"{checker.prefix}{target}:"
-            ids = session.scalars(select(Event.id).where(
-                Event.idempotency_key >= prefix, Event.idempotency_key < prefix[:-1] + ";")
-            ).all()
+            prefix = f"{checker.prefix}{target.zfill(12)}:"
+            ids = [r[0] for r in conn.exec_driver_sql(find, (prefix, prefix[:-1] + ";"))]
             if not ids:
                 _problem(result, line, f"retracts event_id {target}, which is not on an "
                                        "earlier line")
@@ -527,6 +530,11 @@ def _insert_sql(conn, table: str, columns: tuple) -> str:
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     return (f"INSERT INTO {table} ({', '.join(columns)}) "
             f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT DO NOTHING")
+
+
+def _select_sql(conn, template: str) -> str:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return template.format(*([mark] * template.count("{}")))
 
 
 def _insert_ignoring_duplicates(conn, table):
