@@ -12,6 +12,7 @@ data and as-of date give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -78,11 +79,13 @@ def label_width(labels, points: float = 10) -> float:
 
 def heading(fig: Figure, title: str, caption: str) -> None:
     """A title that states the initiative and period, a caption with framework and as-of."""
-    height = fig.get_figheight()
+    height, width = fig.get_figheight(), fig.get_figwidth()
     fig.text(0.01, 1 - 0.12 / height, title, fontsize=14, fontweight="bold", ha="left",
              va="top")
-    fig.text(0.01, 0.08 / height, caption, fontsize=MIN_PT, color="#333333", ha="left",
-             va="bottom")
+    # wrapped to the figure's width (DejaVu Sans averages about 0.55 em a character)
+    per_line = int(width * 0.97 * 72 / (MIN_PT * 0.56))
+    fig.text(0.01, 0.06 / height, textwrap.fill(caption, per_line), fontsize=MIN_PT,
+             color="#333333", ha="left", va="bottom", linespacing=1.3)
 
 
 def caption_text(framework, as_of: dt.date, extra: str = "") -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import matplotlib.dates as mdates
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -66,7 +67,7 @@ def draw(snapshot, period: Period, only: int | None = None):
     for number, group in enumerate(groups, start=1):
         if only is not None and number != only:
             continue
-        fig = new_figure(1.9 + 0.45 * max(len(group), 3), left=left, right=3.6, top=0.55,
+        fig = new_figure(1.9 + 0.38 * max(len(group), 3), left=left, right=3.6, top=0.55,
                          bottom=0.95)
         ax = fig.add_subplot()
         _draw_page(ax, fw, group, snapshot.plans, status.as_of, period, lo, hi)
@@ -74,7 +75,7 @@ def draw(snapshot, period: Period, only: int | None = None):
         heading(fig, f"{status.initiative}: progress by site, {period.label}",
                 caption_text(fw, status.as_of,
                              "Bands run from a stage's first activity to the day it was reached; "
-                             "hatched bands are stages not yet reached." + page))
+                             "bands with a dashed outline are stages not yet reached." + page))
         figures.append(fig)
     return figures
 
@@ -119,8 +120,10 @@ def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
     for (stage_id, reached), polygons in bands.items():
         colour = STAGE_COLOURS[stage_index[stage_id] % len(STAGE_COLOURS)]
         ax.add_collection(PolyCollection(
-            polygons, facecolors=colour, edgecolors=colour, alpha=0.85 if reached else 0.45,
-            hatch=None if reached else "///", zorder=2,
+            polygons, facecolors=to_rgba(colour, 0.85 if reached else 0.4),
+            # not colour alone: a stage not yet reached is paler and outlined with dashes
+            edgecolors=colour if reached else "#333333", linestyles="solid" if reached else
+            (0, (4, 2)), linewidths=0.8 if reached else 1.3, zorder=2,
             gid=f"bands:{stage_id}:{'reached' if reached else 'in progress'}"))
     ax.plot(done_x, done_y, ls="none", marker="o", ms=5, color=BLACK, zorder=4, gid="done")
     ax.plot(plan_x, plan_y, ls="none", marker="D", ms=8, mfc="white", mec=BLACK, mew=1.5,
@@ -146,7 +149,8 @@ def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
     handles = [Patch(facecolor=STAGE_COLOURS[i % len(STAGE_COLOURS)], alpha=0.85, label=s.title)
                for i, s in enumerate(fw.stages)]
     handles += [
-        Patch(facecolor="white", edgecolor="#555555", hatch="///", label="not yet reached"),
+        Patch(facecolor="#DDDDDD", edgecolor="#333333", ls=(0, (4, 2)), lw=1.3,
+              label="stage not yet reached"),
         Line2D([], [], ls="none", marker="o", color=BLACK, label="checkpoint done"),
         Line2D([], [], ls="none", marker="D", mfc="white", mec=BLACK, mew=1.5,
                label="planned date for a stage"),
