@@ -37,3 +37,17 @@ def test_eight_processes_fifty_logs_each(run):
         assert site["last_activity"] == "2026-02-19"  # day 49 of each worker's run
         assert [(s["done"], s["total"]) for s in site["stages"]] == [(2, 2), (2, 2), (0, 3)]
         assert site["current_stage"] == "spread"
+
+
+def test_many_first_uses_of_a_new_database_at_once(db_url):
+    """Several commands meeting an empty database create its schema exactly once."""
+    env = {**os.environ, "SCALETRACK_DB": db_url}
+    procs = [subprocess.Popen([sys.executable, "-m", "tracker", "initiative", "list"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    for p in procs:
+        _out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    from conftest import Run
+
+    assert Run(db_url)("db", "current").stdout.startswith("0002 ")
