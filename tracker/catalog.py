@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from tracker.errors import BadInput, CatalogError, UnknownName
+from tracker.errors import BadInput, UnknownName
 
 KINDS = ("phased", "domains", "checklist")
 SCIE_FACTORS_ID = "scie-factors"
@@ -495,15 +495,3 @@ class Catalog:
 
     def listing(self) -> list[Framework]:
         return list(self.frameworks.values())
-
-
-def load_catalog(extra: str | None = None) -> Catalog:
-    catalog = Catalog(extra)
-    return catalog
-
-
-def require_valid(path: str) -> Framework:
-    fw, problems = validate_file(path)
-    if fw is None:
-        raise CatalogError(f"{len(problems)} problem(s) in {path}", problems)
-    return fw

@@ -48,14 +48,6 @@ class Conflict(BadInput):
     """The request clashes with what is already recorded (a duplicate name...)."""
 
 
-class CatalogError(TrackerError):
-    """A framework file is broken; ``problems`` holds every located problem."""
-
-    def __init__(self, message: str, problems: list[str] | None = None):
-        super().__init__(message)
-        self.problems = problems or []
-
-
 class DatabaseError(TrackerError):
     """The database cannot be opened, created or written."""
 
