@@ -87,6 +87,9 @@ def write_many(charts: list[tuple[str, Path]], snapshot, period,
         out[kind] = paths
         jobs += [(kind, page, str(p)) for page, p in enumerate(paths, start=1)]
         path.parent.mkdir(parents=True, exist_ok=True)
+    # the heaviest pages first, so no worker is left drawing a big page alone at the end
+    weight = {"gaps": 0, "compare": 1, "complexity": 1, "timeline": 2, "adoption": 3}
+    jobs.sort(key=lambda job: weight[job[0]])
     _CONTEXT.update(snapshot=snapshot, period=period, history=history)
     workers = min(len(jobs), os.cpu_count() or 1, 4)
     try:

@@ -84,7 +84,11 @@ def _draw_page(ax, fw, columns, sites, scale):
                 points.setdefault(kind, []).append((x, n - 1 - row))
         image.append(line)
     if image:
-        ax.imshow(image[::-1], aspect="auto", interpolation="nearest", origin="lower",
+        import numpy as np
+
+        # uint8 RGB, drawn unresampled: much cheaper than scaling a float image up
+        pixels = (np.asarray(image[::-1]) * 255).round().astype(np.uint8)
+        ax.imshow(pixels, aspect="auto", interpolation="none", origin="lower",
                   extent=(-0.5, len(columns) - 0.5, -0.5, n - 0.5))
     for kind, (marker, colour) in MARKERS.items():
         xy = points.get(kind, [])
