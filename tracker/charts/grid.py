@@ -46,7 +46,7 @@ def draw(snapshot, period, only: int | None = None):
         if only is not None and number != only:
             continue
         width = min(20.0, left + 3.2 + 0.36 * len(columns))
-        row = 0.3 if len(group) <= 40 else 0.24  # long pages: tighter rows, still 9 pt
+        row = 0.3 if len(group) <= 40 else 0.21  # long pages: tighter rows, still 9 pt
         fig = new_figure(bottom + 1.5 + row * max(len(group), 3), width=width, left=left,
                          right=3.0, top=1.25, bottom=bottom)
         ax = fig.add_subplot()
