@@ -199,6 +199,13 @@ def test_unwritable_database_path(run_sqlite, tmp_path):
     assert "choose another place with --db PATH" in r.stderr
 
 
+def test_file_that_is_not_a_database(run_sqlite, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello, this is not a database\n" * 20)
+    r = run_sqlite("status", code=1, env={"SCALETRACK_DB": str(text)})
+    assert r.stderr.strip() == f"Error: cannot open the database {text}: file is not a database"
+
+
 def test_database_that_is_not_scaletrack(run_sqlite, tmp_path):
     run = run_sqlite
     other = tmp_path / "other.db"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DatabaseError as SQLDatabaseError, IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.errors import DatabaseError
@@ -44,7 +44,7 @@ class Store:
 
         try:
             with_retry(lambda: ensure_schema(self.engine, self.url))
-        except (OperationalError, ProgrammingError) as exc:
+        except SQLDatabaseError as exc:
             raise DatabaseError(f"cannot open the database {self.where}: "
                                 f"{_first_line(exc.orig)}") from None
 
