@@ -1,7 +1,7 @@
 """The look shared by every chart, and saving PNGs that are identical run to run.
 
 Okabe-Ito colours (distinguishable under the common colour-vision
-deficiencies), and never colour alone: every state also has a marker, a hatch
+deficiencies), and never colour alone: every state also has a marker, an outline
 or a written label.  matplotlib's bundled DejaVu Sans, so output is the same
 on every machine, and no text under 9 pt at 100 %.  Figures are built on
 ``matplotlib.figure.Figure`` with the Agg canvas: no pyplot, no GUI backend,
