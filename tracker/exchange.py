@@ -125,7 +125,7 @@ class ImportResult:
     added: int = 0
     already: int = 0
     new_sites: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    found: list[tuple[int, str]] = field(default_factory=list)  # (line, problem), capped
     problem_count: int = 0
     dry_run: bool = False
 
@@ -497,7 +497,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 conn.execute(_insert_ignoring_duplicates(conn, Plan), [plan_values])
             result.plans += 1
         if result.problem_count:
-            ordered = sorted(result.problems, key=lambda p: int(p.split(":")[0][5:]))
+            ordered = [f"line {line}: {text}" for line, text in sorted(result.found)]
             raise ImportProblems(str(path), ordered, result.problem_count)
         if result.rows == 0 and not result.plans and not result.new_sites:
             raise BadInput(f"{path}: nothing to import")
@@ -515,8 +515,8 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
 
 def _problem(result: ImportResult, line: int, text: str) -> None:
     result.problem_count += 1
-    if len(result.problems) < MAX_PROBLEMS:
-        result.problems.append(f"line {line}: {text}")
+    if len(result.found) < MAX_PROBLEMS:
+        result.found.append((line, text))
 
 
 def _count(session: Session, initiative_id: int) -> int:
@@ -524,17 +524,21 @@ def _count(session: Session, initiative_id: int) -> int:
                           .where(Event.initiative_id == initiative_id))
 
 
+def _mark(conn) -> str:
+    """The driver's parameter placeholder: ? for sqlite3, %s for psycopg."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
 def _insert_sql(conn, table: str, columns: tuple) -> str:
     """A plain INSERT ... ON CONFLICT DO NOTHING for the driver's executemany: rows are
     tuples of driver-ready values, which skips SQLAlchemy's per-row processing."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = _mark(conn)
     return (f"INSERT INTO {table} ({', '.join(columns)}) "
             f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT DO NOTHING")
 
 
 def _select_sql(conn, template: str) -> str:
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    return template.format(*([mark] * template.count("{}")))
+    return template.format(*([_mark(conn)] * template.count("{}")))
 
 
 def _insert_ignoring_duplicates(conn, table):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.analysis.compare import compare
-from tracker.analysis.gaps import compute_gaps
+from tracker.analysis.gaps import DEFAULT_STALLED_AFTER, compute_gaps
 from tracker.analysis.load import Snapshot, ratings_by_site, snapshot
 from tracker.analysis.periods import Period
 from tracker.catalog import SCIE_FACTORS_ID
@@ -128,7 +128,7 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
     lines.append(f"- {len(s['gaps'])} gaps open at the as-of date: {len(s['new_gaps'])} new this "
                  f"period, {len(s['resolved_gaps'])} resolved.")
     if s["stalled"]:
-        lines.append(f"- Stalled (no events for over 90 days): "
+        lines.append(f"- Stalled (no events for over {DEFAULT_STALLED_AFTER} days): "
                      + ", ".join(g.site for g in s["stalled"]) + ".")
     else:
         lines.append("- No site has stalled.")

@@ -6,6 +6,8 @@ keys), so they are built in one place and documented in the README.
 
 from __future__ import annotations
 
+from tracker.analysis.domains import domain_views, level_counts
+from tracker.analysis.gaps import KIND_ORDER
 from tracker.analysis.status import Status
 from tracker.dates import iso
 from tracker.tables import render, to_json, to_table
@@ -89,8 +91,6 @@ def status_view(status: Status, fmt: str) -> str:
 # -- domains frameworks (NASSS) ----------------------------------------------
 
 def domains_document(status: Status) -> list[dict]:
-    from tracker.analysis.domains import domain_views
-
     return [{"site": v.site, "domain": v.domain, "rated": v.rated, "total": v.total,
              "at_worst_level": v.at_worst_level, "better": v.better, "same": v.same,
              "worse": v.worse, "levels": v.levels} for v in domain_views(status)]
@@ -134,8 +134,6 @@ def gaps_view(gaps: list, status: Status, fmt: str) -> str:
         table = to_table(site_rows, ["kind", "stage", "checkpoint", "detail"], max_width=120)
         out.extend("  " + line for line in table.splitlines())
         out.append("")
-    from tracker.analysis.gaps import KIND_ORDER
-
     counts = {k: sum(r["kind"] == k for r in rows) for k in KIND_ORDER}
     out.append("Total: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n))
     return "\n".join(out) + "\n"
@@ -159,8 +157,6 @@ def compare_document(comparison) -> dict:
                         "worst_level": c.worst_level} for c in comparison.checklists],
     }
     if status.framework.kind == "domains":
-        from tracker.analysis.domains import level_counts
-
         counts = level_counts(status)
         for r in doc["rollup"]:
             r["levels"] = counts[r["stage"]]

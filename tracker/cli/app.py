@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import sys
+
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from tracker import __version__
 from tracker.dates import parse_date
@@ -41,15 +42,18 @@ class ScaletrackGroup(click.Group):
             raise
         except TrackerError as exc:
             raise CliError(str(exc), exc.exit_code) from None
-        except SQLAlchemyError as exc:
+        except Exception as exc:
             if os.environ.get("SCALETRACK_DEBUG"):
                 raise
-            raise CliError(f"database error: {_first_line(exc)}", 1) from None
-        except OSError as exc:
-            if os.environ.get("SCALETRACK_DEBUG"):
-                raise
-            where = f" ({exc.filename})" if exc.filename else ""
-            raise CliError(f"{exc.strerror or exc}{where}", 1) from None
+            # Looked up, not imported: a database error can only come from a command that
+            # already loaded SQLAlchemy, and --help should not pay for importing it.
+            sa_errors = sys.modules.get("sqlalchemy.exc")
+            if sa_errors is not None and isinstance(exc, sa_errors.SQLAlchemyError):
+                raise CliError(f"database error: {_first_line(exc)}", 1) from None
+            if isinstance(exc, OSError):
+                where = f" ({exc.filename})" if exc.filename else ""
+                raise CliError(f"{exc.strerror or exc}{where}", 1) from None
+            raise
 
 
 class App:

@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy.exc import DatabaseError as SQLDatabaseError, IntegrityError
+from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.orm import Session
 
 from tracker.errors import DatabaseError
 from tracker.store.engine import WRITE, describe, make_engine, resolve_url
-from tracker.store.retry import is_transient, with_retry
+from tracker.store.retry import with_retry
 
 T = TypeVar("T")
 
@@ -70,4 +70,4 @@ def _first_line(exc: BaseException | None) -> str:
     return str(exc).strip().splitlines()[0] if exc else "unknown error"
 
 
-__all__ = ["Store", "IntegrityError", "is_transient"]
+__all__ = ["Store"]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tracker.catalog import Framework
 from tracker.errors import BadInput, UnknownName
-from tracker.store.schema import STATUS_KINDS, Event, FrameworkSnapshot, Initiative, Plan, Site
+from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site
 
 
 def name_key(name: str) -> str:
@@ -144,7 +144,7 @@ def checkpoint_states(session: Session, initiative_id: int, as_of: dt.date,
         .subquery("spans"))
     latest = aliased(Event, name="latest")
     # Dates come back as the driver gives them (SQLAlchemy's SQLite date parsing costs
-    # more than the query) and are converted once per distinct value by ``_date``.
+    # more than the query) and are converted once per distinct value by ``day`` below.
     raw = [type_coerce(spans.c[name], String) for name in
            ("first_on", "last_on", "state_on", "first_state_on")]
     query = (
@@ -155,7 +155,7 @@ def checkpoint_states(session: Session, initiative_id: int, as_of: dt.date,
                                 latest.checkpoint == spans.c.checkpoint,
                                 latest.occurred_on == spans.c.state_on,
                                 latest.kind.not_in(("note", "retract")),
-                                latest.id.not_in(_retracted_ids(initiative_id)))))
+                                latest.id.not_in(_retracted_ids()))))
     previous = _previous_ratings(session, initiative_id, as_of) if with_previous else {}
 
     best: dict[tuple[int, str], tuple] = {}
@@ -183,7 +183,7 @@ def checkpoint_states(session: Session, initiative_id: int, as_of: dt.date,
                                   day(state_on) if kind else None)
 
 
-def _retracted_ids(initiative_id: int):
+def _retracted_ids():
     """Every retracted event id.  Ids are unique across initiatives, so no filter on the
     initiative is needed, and without one the database reads only the index on
     ``retracts`` instead of the whole table."""
@@ -193,7 +193,7 @@ def _retracted_ids(initiative_id: int):
 
 def _live_events(initiative_id: int, as_of: dt.date) -> list:
     return [Event.initiative_id == initiative_id, Event.kind != "retract",
-            Event.occurred_on <= as_of, Event.id.not_in(_retracted_ids(initiative_id))]
+            Event.occurred_on <= as_of, Event.id.not_in(_retracted_ids())]
 
 
 def _previous_ratings(session: Session, initiative_id: int,
