@@ -86,11 +86,10 @@ def test_neutralise_round_trips():
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_round_trip_gives_identical_analyses(filled, run, tmp_path, fmt, catalog):
-    from conftest import Run, make_db_url
+    from conftest import Run
 
     path = tmp_path / f"events.{fmt}"
     run("events", "export", "--format", fmt, "-o", str(path))
-    url, cleanup = make_db_url("sqlite", tmp_path / "other")
     (tmp_path / "other").mkdir()
     url = f"sqlite:///{tmp_path / 'other' / 'copy.db'}"
     other = Run(url)
@@ -107,6 +106,53 @@ def test_round_trip_gives_identical_analyses(filled, run, tmp_path, fmt, catalog
     assert other.count() == 5 and other.count("plans") == 1 and other.count("sites") == 2
     notes = other.rows("SELECT note FROM events ORDER BY id")
     assert notes[0] == ("=SUM(A1:A9)",)
+
+
+def test_a_large_import_builds_the_covering_index_once(filled, run, tmp_path, catalog,
+                                                      monkeypatch):
+    """Past DEFER_AFTER rows a SQLite import drops the analyses' index and builds it
+    again at the end, in the same transaction; a failed or dry run keeps it."""
+    from sqlalchemy import event
+
+    from conftest import Run
+    from tracker import exchange
+    from tracker.store import Store, bulk
+
+    monkeypatch.setattr(bulk, "DEFER_AFTER", 2)
+    monkeypatch.setattr(exchange, "BATCH", 2)
+    path = tmp_path / "events.csv"
+    run("events", "export", "-o", str(path))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(path.read_text() + "Mini,mini,0.1,North,plan,plan.zz,done,,2026-01-01"
+                   + "," * 8 + "\n")
+    url = f"sqlite:///{tmp_path / 'copy.db'}"
+    store = Store.open(url)
+    create_initiative(store, catalog, "Mini", "mini")
+    seen = []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda *a: seen.append(a[2].strip().split(" ON ")[0]) if "INDEX" in a[2] else None)
+    index_sql = "SELECT sql FROM sqlite_master WHERE name = 'ix_events_site_checkpoint'"
+    other = Run(url)
+    before = other.rows(index_sql)
+    assert before[0][0].startswith("CREATE INDEX ix_events_site_checkpoint")
+
+    with pytest.raises(exchange.ImportProblems):
+        exchange.import_file(store, "Mini", bad)
+    exchange.import_file(store, "Mini", path, dry_run=True)
+    assert seen == ["DROP INDEX ix_events_site_checkpoint"] * 2  # and rolled back
+    assert other.rows(index_sql) == before and other.count() == 0
+
+    seen.clear()
+    result = exchange.import_file(store, "Mini", path)
+    store.close()
+    assert result.added == 5
+    assert seen == ["DROP INDEX ix_events_site_checkpoint",
+                    "CREATE INDEX ix_events_site_checkpoint"]
+    assert other.rows(index_sql) == before
+    assert other.rows("PRAGMA integrity_check") == [("ok",)]
+    for command in ("status", "gaps", "compare"):
+        a = run(command, "--as-of", "2026-06-30", "--format", "json").stdout
+        assert other(command, "--as-of", "2026-06-30", "--format", "json").stdout == a
 
 
 def write_csv(path, rows, header=("site", "checkpoint", "kind", "occurred_on", "rating",

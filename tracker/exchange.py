@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from tracker.catalog import Framework
 from tracker.errors import BadInput
 from tracker.store import Store
+from tracker.store.bulk import BulkLoad
 from tracker.store.queries import framework_of, name_key, resolve_initiative
 from tracker.store.schema import (EVENT_KINDS, STATUS_KINDS, Event, FrameworkSnapshot, Plan,
                                   Site, utcnow)
@@ -260,6 +261,9 @@ class _Checker:
         self.dates: dict[str, object] = {}
         self.stamps: dict[str, object] = {}
         self.sites: dict[str, tuple[str, str]] = {}
+        self.shapes: dict[tuple, tuple | str] = {}
+        self.recorders: dict[str, str] = {}
+        self.owner_ok: tuple = (None, None)
         self.cps = {cp_id: (framework.stage_of(cp_id).id, framework.levels(
             framework.checkpoint(cp_id))) for cp_id in framework.checkpoint_ids}
         self.prefix = f"import:{initiative.id}:"
@@ -269,13 +273,14 @@ class _Checker:
     def date(self, value: str, what: str):
         got = self.dates.get(value)
         if got is None:
+            text = value.strip()
             try:
-                if len(value) != 10:
+                if len(text) != 10:
                     raise ValueError
-                day = dt.date.fromisoformat(value)
+                day = dt.date.fromisoformat(text)
             except ValueError:
-                raise ValueError(f"{what} '{value}' is not a YYYY-MM-DD date") from None
-            got = day if self.as_objects else value
+                raise ValueError(f"{what} '{text}' is not a YYYY-MM-DD date") from None
+            got = day if self.as_objects else text
             if len(self.dates) < 100_000:
                 self.dates[value] = got
         return got
@@ -283,10 +288,13 @@ class _Checker:
     def stamp(self, value: str):
         got = self.stamps.get(value)
         if got is None:
+            text = value.strip()
+            if not text:
+                return self.now
             try:
-                when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
-                raise ValueError(f"recorded_at '{value}' is not an ISO date-time") from None
+                raise ValueError(f"recorded_at '{text}' is not an ISO date-time") from None
             if when.tzinfo is not None:
                 when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
             got = when if self.as_objects else when.strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -304,40 +312,28 @@ class _Checker:
             got = self.sites[raw] = (name, name_key(name))
         return got
 
-    def row(self, r: dict) -> tuple:
-        """('event', values, source_id, retracts, site) / ('site', ...) / ('plan', ...),
-        or ValueError saying what is wrong."""
-        get = r.get
-        ini = get("initiative")
+    def owner(self, ini: str | None, fid: str | None) -> None:
+        """Refuse a row of another initiative or framework."""
         if ini and name_key(ini) != self.initiative.name_key:
             raise ValueError(f"this row belongs to initiative '{ini.strip()}', not "
                              f"'{self.initiative.name}' (choose it with -i)")
-        fid = get("framework_id")
         if fid and fid.strip() != self.framework.id:
             raise ValueError(f"framework '{fid}' is not this initiative's ({self.framework.id})")
-        site, site_key = self.site(get("site") or "")
-        kind = (get("kind") or "").strip()
-        if kind == "site":
-            joined = (get("occurred_on") or "").strip()
-            if joined:
-                self.date(joined, "occurred_on")
-            return ("site", site, _text(get("region")),
-                    dt.date.fromisoformat(joined) if joined else None)
-        if kind == "plan":
-            return self.plan(site, r)
-        cp = (get("checkpoint") or "").strip()
+
+    def shape(self, kind: str, cp: str, given_stage: str, rating: str) -> tuple:
+        """(kind, checkpoint, stage, rating or None), cleaned, or ValueError.  A file
+        repeats a few hundred such combinations, so ``row`` checks each once."""
+        kind, cp, rating = kind.strip(), cp.strip(), rating.strip() or None
         if not cp:
             raise ValueError("the checkpoint is empty")
         found = self.cps.get(cp)
         if found is None:
             raise ValueError(f"unknown checkpoint '{cp}' for {self.framework.id}")
         stage, levels = found
-        given_stage = get("stage")
         if given_stage and given_stage.strip() != stage:
             raise ValueError(f"checkpoint {cp} is in stage {stage}, not {given_stage}")
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown kind '{kind}'; one of {', '.join(ROW_KINDS)}")
-        rating = (get("rating") or "").strip() or None
         if kind == "rated":
             if not levels:
                 raise ValueError(f"{cp} is ticked, not rated")
@@ -348,27 +344,78 @@ class _Checker:
             raise ValueError(f"a {kind} event has no rating")
         elif kind in STATUS_KINDS and levels:
             raise ValueError(f"{cp} is rated, not ticked: it takes 'rated' events")
+        return kind, cp, stage, rating
+
+    def recorder(self, raw: str) -> str:
+        got = self.recorders.get(raw)
+        if got is None:
+            got = _text(raw.strip()) or default_recorder()
+            if len(self.recorders) < 10_000:
+                self.recorders[raw] = got
+        return got
+
+    def row(self, r: dict) -> tuple:
+        """('event', values, source_id, retracts, site) / ('site', ...) / ('plan', ...),
+        or ValueError saying what is wrong.
+
+        The hot path of a large import: what repeats from row to row (initiative,
+        site, kind/checkpoint/rating, dates, recorder) is checked once and
+        remembered, so a row costs a handful of dictionary look-ups.
+        """
+        get = r.get
+        owner = (get("initiative"), get("framework_id"))
+        if owner != self.owner_ok:
+            self.owner(*owner)
+            self.owner_ok = owner
+        site, site_key = self.site(get("site") or "")
+        kind_raw = get("kind") or ""
+        if kind_raw not in EVENT_KINDS:
+            kind = kind_raw.strip()
+            if kind == "site":
+                joined = (get("occurred_on") or "").strip()
+                if joined:
+                    self.date(joined, "occurred_on")
+                return ("site", site, _text(get("region")),
+                        dt.date.fromisoformat(joined) if joined else None)
+            if kind == "plan":
+                return self.plan(site, r)
+        shape_key = (kind_raw, get("checkpoint") or "", get("stage") or "", get("rating") or "")
+        shape = self.shapes.get(shape_key)
+        if shape is None:
+            try:
+                shape = self.shape(*shape_key)
+            except ValueError as exc:
+                shape = str(exc)
+            if len(self.shapes) < 100_000:
+                self.shapes[shape_key] = shape
+        if isinstance(shape, str):
+            raise ValueError(shape)
+        kind, cp, stage, rating = shape
         note = _text(get("note"))
         if kind == "note" and not note:
             raise ValueError("a note event needs a note")
-        occurred_raw = (get("occurred_on") or "").strip()
+        occurred_raw = get("occurred_on") or ""
         occurred = self.date(occurred_raw, "occurred_on")
-        recorded_raw = (get("recorded_at") or "").strip()
-        recorded = self.stamp(recorded_raw) if recorded_raw else self.now
-        source_id = (get("event_id") or "").strip()
-        retracts = (get("retracts") or "").strip()
+        recorded_raw = get("recorded_at") or ""
+        recorded = self.stamp(recorded_raw)
+        source_id = get("event_id") or ""
+        if not source_id.isdigit():
+            source_id = source_id.strip()
+        retracts = get("retracts") or ""
+        if not retracts.isdigit():
+            retracts = retracts.strip()
         if kind == "retract" and not retracts:
             raise ValueError("a retract event needs 'retracts', the event_id it retracts")
         if retracts and kind != "retract":
             raise ValueError("only a retract event has 'retracts'")
         if (source_id and not source_id.isdigit()) or (retracts and not retracts.isdigit()):
             raise ValueError("event_id and retracts must be whole numbers")
-        by = _text((get("recorded_by") or "").strip()) or default_recorder()
+        by = self.recorder(get("recorded_by") or "")
         evidence = _text(get("evidence"))
         source = (get("source") or "").strip() or "import"
         digest = hashlib.sha1("\x1f".join((
-            site, cp, kind, rating or "", occurred_raw, recorded_raw, by, note or "",
-            evidence or "", retracts)).encode("utf-8")).hexdigest()
+            site, cp, kind, rating or "", occurred_raw.strip(), recorded_raw.strip(), by,
+            note or "", evidence or "", retracts)).encode("utf-8")).hexdigest()
         # zero-padded, so keys of a file in event order arrive in index order
         key = f"{self.prefix}{source_id.zfill(12) if source_id else ''}:{digest}"
         values = [self.initiative.id, site, stage, cp, kind, rating, occurred, recorded, by,
@@ -422,8 +469,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         initiative = _Initiative(found.id, found.name, found.name_key)
         framework = framework_of(session, found)
         conn = session.connection()
-        if conn.dialect.name == "sqlite":  # a larger page cache for this long write
-            conn.exec_driver_sql("PRAGMA cache_size = -65536")
+        bulk = BulkLoad(conn)
         checker = _Checker(initiative, framework, conn.dialect.name != "sqlite")
         site_ids = dict(session.execute(select(Site.name_key, Site.id).where(
             Site.initiative_id == initiative.id)).all())
@@ -472,10 +518,13 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
             batch.append(tuple(values))
             if len(batch) >= BATCH:
                 conn.exec_driver_sql(insert_sql, batch)
+                bulk.added(len(batch))
                 tick("write", len(batch))
                 batch = []
         if batch and not result.problem_count:
             conn.exec_driver_sql(insert_sql, batch)
+        # a failed or dry run rolls back, and the rollback restores the index
+        bulk.finish(rebuild=not (result.problem_count or dry_run))
         find = _select_sql(conn, "SELECT id FROM events WHERE idempotency_key >= {} "
                                  "AND idempotency_key < {}")
         for line, values, target in retractions:
