@@ -268,6 +268,22 @@ def _count(store):
         return session.scalar(select(func.count()).select_from(Event))
 
 
+def test_progress_counts_every_byte_of_the_file(store, catalog, tmp_path, monkeypatch):
+    from tracker import exchange
+
+    create_initiative(store, catalog, "Mini", "mini")
+    path = tmp_path / "ok.csv"
+    write_csv(path, [(f"Site {i}", "plan.a", "done", "2026-01-05", "", "", "", "")
+                     for i in range(300)])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    monkeypatch.setattr(exchange, "BATCH", 100)
+    heard = []
+    result = exchange.import_file(store, "Mini", path,
+                                  progress=lambda phase, n: heard.append((phase, n)))
+    assert result.added == 300
+    assert heard == [("read", path.stat().st_size), ("finish", 0)]
+
+
 def test_dry_run_writes_nothing(store, catalog, run, tmp_path):
     create_initiative(store, catalog, "Mini", "mini")
     path = tmp_path / "ok.csv"

@@ -161,12 +161,10 @@ def _records(path: Path, on_bytes: Callable[[int], None] | None = None
         fmt = _detect(path, raw.read(64))
         raw.seek(0)
         bad = []  # the line that was not UTF-8, if one was
-        text = _decoded_lines(raw, bad)
+        text = _decoded_lines(raw, bad, on_bytes)
         try:
             if fmt == "jsonl":
                 for line, chunk in enumerate(text, start=1):
-                    if on_bytes:
-                        on_bytes(len(chunk))
                     if not chunk.strip():
                         continue
                     try:
@@ -179,16 +177,27 @@ def _records(path: Path, on_bytes: Callable[[int], None] | None = None
                         continue
                     yield line, {k: "" if v is None else str(v) for k, v in obj.items()}
             else:
-                yield from _csv_records(text, on_bytes)
+                yield from _csv_records(text)
         except csv.Error as exc:
             yield (bad[0] if bad else 0) or 1, f"broken CSV ({exc})"
         if bad:
             yield bad[0], "not UTF-8 text; save the file as UTF-8 (Excel: 'CSV UTF-8')"
 
 
-def _decoded_lines(raw, bad: list) -> Iterator[str]:
-    """The file's lines as text; stops at the first line that is not UTF-8 and notes it."""
+def _decoded_lines(raw, bad: list, on_bytes: Callable[[int], None] | None = None
+                   ) -> Iterator[str]:
+    """The file's lines as text; stops at the first line that is not UTF-8 and notes it.
+
+    ``on_bytes`` hears how much of the file has been read, a megabyte at a time
+    (once a row, a progress bar would cost more than the checking).
+    """
+    pending = 0
     for number, data in enumerate(raw, start=1):
+        if on_bytes:
+            pending += len(data)
+            if pending >= 1 << 20:
+                on_bytes(pending)
+                pending = 0
         if number == 1 and data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
         try:
@@ -196,9 +205,11 @@ def _decoded_lines(raw, bad: list) -> Iterator[str]:
         except UnicodeDecodeError:
             bad.append(number)
             return
+    if on_bytes and pending:
+        on_bytes(pending)
 
 
-def _csv_records(text: Iterator[str], on_bytes) -> Iterator[tuple[int, dict | str]]:
+def _csv_records(text: Iterator[str]) -> Iterator[tuple[int, dict | str]]:
     reader = csv.reader(text)
     try:
         header = next(reader)
@@ -218,8 +229,6 @@ def _csv_records(text: Iterator[str], on_bytes) -> Iterator[tuple[int, dict | st
         return
     for row in reader:
         line = reader.line_num
-        if on_bytes:
-            on_bytes(sum(len(c) + 1 for c in row))
         if not row:
             continue
         if len(row) != len(header):
@@ -456,7 +465,8 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
     problems collected; if there are any at the end, the transaction is rolled
     back and every problem is reported.  A dry run does the same and always
     rolls back.  Retractions wait until the end, when every event they may
-    point at has been written.
+    point at has been written.  ``progress(phase, n)`` hears ("read", bytes)
+    as the file is read, then ("finish", 0) once, before the last writes.
     """
     path = Path(path)
     tick = progress or (lambda _phase, _n: None)
@@ -490,7 +500,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 result.new_sites.append(name)
             return sid
 
-        counter = (lambda n: tick("check", n)) if progress else None
+        counter = (lambda n: tick("read", n)) if progress else None
         for line, rec in _records(path, counter):
             if isinstance(rec, str):
                 _problem(result, line, rec)
@@ -519,8 +529,8 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
             if len(batch) >= BATCH:
                 conn.exec_driver_sql(insert_sql, batch)
                 bulk.added(len(batch))
-                tick("write", len(batch))
                 batch = []
+        tick("finish", 0)
         if batch and not result.problem_count:
             conn.exec_driver_sql(insert_sql, batch)
         # a failed or dry run rolls back, and the rollback restores the index

@@ -201,15 +201,14 @@ def import_events(app, path, dry_run, initiative):
 
     if sys.stderr.isatty():
         size = os.path.getsize(path) if os.path.exists(path) else 0
-        with click.progressbar(length=size, label="Checking", file=sys.stderr) as bar:
-            state = {"phase": "check"}
+        with click.progressbar(length=size, label="Importing", file=sys.stderr) as bar:
 
             def progress(phase, n):
-                if phase == "check":
+                if phase == "finish":  # read and checked; retractions, index, commit
+                    bar.label = "Finishing"
+                    bar.render_progress()
+                else:
                     bar.update(n)
-                elif state["phase"] == "check":
-                    state["phase"] = "write"
-                    bar.label = "Writing"
             result = import_file(app.store, initiative, path, dry_run, progress)
     else:
         result = import_file(app.store, initiative, path, dry_run)
