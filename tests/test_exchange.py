@@ -116,10 +116,11 @@ def test_a_large_import_builds_the_covering_index_once(filled, run, tmp_path, ca
 
     from conftest import Run
     from tracker import exchange
+    from tracker.exchange import importing
     from tracker.store import Store, bulk
 
     monkeypatch.setattr(bulk, "DEFER_AFTER", 2)
-    monkeypatch.setattr(exchange, "BATCH", 2)
+    monkeypatch.setattr(importing, "BATCH", 2)
     path = tmp_path / "events.csv"
     run("events", "export", "-o", str(path))
     bad = tmp_path / "bad.csv"
@@ -270,13 +271,14 @@ def _count(store):
 
 def test_progress_counts_every_byte_of_the_file(store, catalog, tmp_path, monkeypatch):
     from tracker import exchange
+    from tracker.exchange import importing
 
     create_initiative(store, catalog, "Mini", "mini")
     path = tmp_path / "ok.csv"
     write_csv(path, [(f"Site {i}", "plan.a", "done", "2026-01-05", "", "", "", "")
                      for i in range(300)])
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    monkeypatch.setattr(exchange, "BATCH", 100)
+    monkeypatch.setattr(importing, "BATCH", 100)
     heard = []
     result = exchange.import_file(store, "Mini", path,
                                   progress=lambda phase, n: heard.append((phase, n)))

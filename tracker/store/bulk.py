@@ -18,8 +18,6 @@ dropped index there would lock out readers for the length of the import.
 
 from __future__ import annotations
 
-import os
-
 from sqlalchemy.engine import Connection
 
 from tracker.store.schema import Event

@@ -1,0 +1,16 @@
+"""Export and import the event log as tidy CSV or JSON Lines.
+
+``columns``: the stable, documented columns and the spreadsheet guard.
+``export``: an initiative's sites, plans and events as rows.
+``reading``: a file, CSV or JSONL, as (line, row) pairs, with the line of
+each problem.  ``checking``: one row checked against the initiative's
+framework and turned into the values to store.  ``importing``: the
+all-or-nothing, idempotent import itself.
+"""
+
+from tracker.exchange.columns import COLUMNS, neutralise, restore, schema
+from tracker.exchange.export import export_rows, write_export
+from tracker.exchange.importing import ImportProblems, ImportResult, import_file
+
+__all__ = ["COLUMNS", "ImportProblems", "ImportResult", "export_rows", "import_file",
+           "neutralise", "restore", "schema", "write_export"]
