@@ -111,23 +111,47 @@ def start_up() -> float:
     return time.perf_counter() - t
 
 
-def scaletrack_import(path: Path, folder: Path) -> tuple[float, float]:
+def tree_memory_mb(pid: int) -> float:
+    """Proportional set size (shared pages split between sharers) of a process and its
+    children, from Linux's /proc: a forked reader's copy-on-write pages are not counted
+    twice, as adding up RSS would."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo += [int(c) for c in f.read().split()]
+        except (OSError, StopIteration):
+            continue
+    return total / 1024
+
+
+def scaletrack_import(path: Path, folder: Path) -> tuple[float, float, float]:
+    """(seconds, peak of the import's own process in MB, peak of it and its reader)."""
     db = folder / "scaletrack.db"
     subprocess.run([sys.executable, "-m", "tracker", "--db", str(db), "initiative", "create",
                     "Bench", "--framework", "ihi-full-scale"], check=True, capture_output=True)
+    peak_tree = 0.0
     t = time.perf_counter()
     with open(folder / "out.txt", "w+") as out:
-        # wait4 gives this process's own peak memory, not that of the sqlite3 shells
         proc = subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(db), "events",
                                  "import", str(path)], stdout=out, stderr=out, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
+        while True:  # sample the process tree's memory every 0.2 s until it ends
+            done, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if done:
+                break
+            peak_tree = max(peak_tree, tree_memory_mb(proc.pid))
+            time.sleep(0.2)
         took = time.perf_counter() - t
         out.seek(0)
         said = out.read().strip()
     if status:
         raise SystemExit(said)
     print(said)
-    return took, usage.ru_maxrss / 1024
+    own = usage.ru_maxrss / 1024  # from wait4: this process's own peak, exact
+    return took, own, max(peak_tree, own)
 
 
 def main() -> None:
@@ -142,10 +166,14 @@ def main() -> None:
     write_file(path, opts.events)
     print(f"wrote {opts.events:,} events ({path.stat().st_size / 1e6:.0f} MB) in "
           f"{time.perf_counter() - t:.1f} s")
+    # each run starts with the earlier runs' files written out, not still being flushed
+    os.sync()
     base = baseline(path, folder)
+    os.sync()
     least = floor(path, folder)
     reading, starting = read_only(path), start_up()
-    took, peak = scaletrack_import(path, folder)
+    os.sync()
+    took, own, peak = scaletrack_import(path, folder)
     ratio = took / base
     ok = ratio <= 3 and peak < 200
     print(f"sqlite3 .import: {base:.2f} s (baseline)")
@@ -154,8 +182,9 @@ def main() -> None:
     print(f"  + starting Python with scaletrack's modules: {starting:.2f} s, + one csv.reader "
           f"pass over the file: {reading:.2f} s = {(least + starting + reading) / base:.2f} x "
           "before any row is checked")
-    print(f"scaletrack events import: {took:.2f} s ({ratio:.2f} x; target 3 x); "
-          f"peak memory {peak:.0f} MB (target < 200 MB)  {'ok' if ok else 'MISSED'}")
+    print(f"scaletrack events import: {took:.2f} s ({ratio:.2f} x; target 3 x); peak memory "
+          f"{peak:.0f} MB with its reader process, {own:.0f} MB for the writer alone "
+          f"(target < 200 MB)  {'ok' if ok else 'MISSED'}")
     shutil.rmtree(folder)
     sys.exit(0 if ok else 1)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import glob
 import io
 import json
 import os
@@ -20,6 +21,19 @@ from tracker.exchange import COLUMNS, neutralise, restore, schema
 from tracker.store.writes import add_site, create_initiative, log_event, retract_event, set_plan
 
 D = dt.date
+
+
+@pytest.fixture(params=["inline", "background"])
+def reader(request, monkeypatch):
+    """Run an import's reading and checking in this process, or in a forked child as a
+    large file's would be."""
+    from tracker.exchange import background
+
+    if request.param == "background":
+        if not hasattr(os, "fork"):
+            pytest.skip("no fork() on this platform: imports always read in-process")
+        monkeypatch.setattr(background, "worth_it", lambda path: True)
+    return request.param
 
 
 @pytest.fixture
@@ -85,7 +99,7 @@ def test_neutralise_round_trips():
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-def test_round_trip_gives_identical_analyses(filled, run, tmp_path, fmt, catalog):
+def test_round_trip_gives_identical_analyses(filled, run, tmp_path, fmt, catalog, reader):
     from conftest import Run
 
     path = tmp_path / f"events.{fmt}"
@@ -109,7 +123,7 @@ def test_round_trip_gives_identical_analyses(filled, run, tmp_path, fmt, catalog
 
 
 def test_a_large_import_builds_the_covering_index_once(filled, run, tmp_path, catalog,
-                                                      monkeypatch):
+                                                      monkeypatch, reader):
     """Past DEFER_AFTER rows a SQLite import drops the analyses' index and builds it
     again at the end, in the same transaction; a failed or dry run keeps it."""
     from sqlalchemy import event
@@ -164,7 +178,7 @@ def write_csv(path, rows, header=("site", "checkpoint", "kind", "occurred_on", "
         w.writerows(rows)
 
 
-def test_every_problem_is_listed_and_nothing_written(store, catalog, run, tmp_path):
+def test_every_problem_is_listed_and_nothing_written(store, catalog, run, tmp_path, reader):
     create_initiative(store, catalog, "Mini", "mini")
     path = tmp_path / "bad.csv"
     write_csv(path, [
@@ -192,7 +206,7 @@ def test_every_problem_is_listed_and_nothing_written(store, catalog, run, tmp_pa
     assert run.count() == 0 and run.count("sites") == 0
 
 
-def test_file_of_another_initiative(store, catalog, run, tmp_path):
+def test_file_of_another_initiative(store, catalog, run, tmp_path, reader):
     create_initiative(store, catalog, "Mini", "mini")
     create_initiative(store, catalog, "Other", "mini")
     path = tmp_path / "other.jsonl"
@@ -216,7 +230,7 @@ def test_file_of_another_initiative(store, catalog, run, tmp_path):
     (b"name,when\nNorth,2026-01-01\n", "missing column(s) site, kind; unknown column(s) "
                                          "name, when"),
 ])
-def test_broken_files_get_a_clean_error(store, catalog, run, tmp_path, content, message):
+def test_broken_files_get_a_clean_error(store, catalog, run, tmp_path, content, message, reader):
     create_initiative(store, catalog, "Mini", "mini")
     path = tmp_path / ("f.jsonl" if content.startswith(b"{") else "f.csv")
     path.write_bytes(content)
@@ -269,7 +283,7 @@ def _count(store):
         return session.scalar(select(func.count()).select_from(Event))
 
 
-def test_progress_counts_every_byte_of_the_file(store, catalog, tmp_path, monkeypatch):
+def test_progress_counts_every_byte_of_the_file(store, catalog, tmp_path, monkeypatch, reader):
     from tracker import exchange
     from tracker.exchange import importing
 
@@ -286,7 +300,42 @@ def test_progress_counts_every_byte_of_the_file(store, catalog, tmp_path, monkey
     assert heard == [("read", path.stat().st_size), ("finish", 0)]
 
 
-def test_dry_run_writes_nothing(store, catalog, run, tmp_path):
+@pytest.mark.parametrize("failure, message", [
+    ("exit", "the process reading the file stopped unexpectedly (exit code 3); nothing was "
+             "imported"),
+    ("bug", "reading the file failed; nothing was imported:"),
+])
+def test_a_reader_that_dies_stops_the_import(store, catalog, run, tmp_path, monkeypatch,
+                                             failure, message):
+    """The forked reader crashing (or hitting a bug) is an error, and nothing is written."""
+    from tracker.exchange import background
+    from tracker.exchange.checking import Checker
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork() on this platform")
+    create_initiative(store, catalog, "Mini", "mini")
+    path = tmp_path / "ok.csv"
+    write_csv(path, [(f"Site {i}", "plan.a", "done", "2026-01-05", "", "", "", "")
+                     for i in range(3000)] + [("Crash", "plan.a", "done", "2026-01-05", "", "", "", "")])
+    row = Checker.row
+
+    def dying(self, r):
+        if r["site"] == "Crash":
+            if failure == "exit":
+                os._exit(3)
+            raise RuntimeError("a bug in the checker")
+        return row(self, r)
+
+    monkeypatch.setattr(Checker, "row", dying)
+    monkeypatch.setattr(background, "worth_it", lambda path: True)
+    r = run("events", "import", str(path), code=1)
+    assert r.stderr.startswith(f"Error: {message}")
+    if failure == "bug":
+        assert "RuntimeError: a bug in the checker" in r.stderr
+    assert run.count() == 0 and run.count("sites") == 0
+
+
+def test_dry_run_writes_nothing(store, catalog, run, tmp_path, reader):
     create_initiative(store, catalog, "Mini", "mini")
     path = tmp_path / "ok.csv"
     write_csv(path, [("North", "plan.a", "done", "2026-01-05", "", "", "", "")])
@@ -296,8 +345,27 @@ def test_dry_run_writes_nothing(store, catalog, run, tmp_path):
     assert run.count() == 0 and run.count("sites") == 0
 
 
-def test_a_killed_import_leaves_the_database_as_it_was(run_sqlite, tmp_path):
-    """Kill -9 the import half-way through writing: nothing of it is left."""
+def _read_so_far(path) -> int:
+    """How far any process has read into ``path`` (from Linux's /proc), or -1 if none has
+    it open."""
+    furthest = -1
+    for fd in glob.glob("/proc/[0-9]*/fd/*"):
+        try:
+            if os.readlink(fd) != str(path):
+                continue
+            _, _, pid, _, number = fd.split("/")
+            with open(f"/proc/{pid}/fdinfo/{number}") as info:
+                furthest = max(furthest, int(info.readline().split()[1]))  # "pos: N"
+        except (OSError, ValueError, IndexError):
+            continue
+    return furthest
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="watches the reader in /proc")
+@pytest.mark.parametrize("rows", [100_000, 250_000], ids=["read-inline", "read-in-background"])
+def test_a_killed_import_leaves_the_database_as_it_was(run_sqlite, tmp_path, rows):
+    """Kill -9 the import half-way through the file: nothing of it is left, and a
+    background reader (files over 8 MB) goes too."""
     run = run_sqlite
     run("initiative", "create", "Mini", "--framework", "mini")
     run("site", "add", "North")
@@ -306,21 +374,25 @@ def test_a_killed_import_leaves_the_database_as_it_was(run_sqlite, tmp_path):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(("site", "checkpoint", "kind", "occurred_on", "note"))
-        for i in range(150_000):
-            w.writerow((f"Site {i % 50}", "plan.b", "started", "2026-02-01", f"row {i}"))
+        for i in range(rows):
+            w.writerow((f"Site {i % 50}", "plan.b", "started", "2026-02-01",
+                        f"row {i} of a file large enough to take a while"))
+    size = path.stat().st_size
     env = {**os.environ, "SCALETRACK_DB": run.url}
     proc = subprocess.Popen([sys.executable, "-m", "tracker", "events", "import", str(path)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    db = tmp_path / "test.db"
-    wal = tmp_path / "test.db-wal"
     deadline = time.time() + 60
-    while time.time() < deadline and proc.poll() is None:  # wait until it is writing
-        if wal.exists() and wal.stat().st_size > 2_000_000:
+    while time.time() < deadline and proc.poll() is None:  # until half the file is read
+        if _read_so_far(path) > size // 2:
             break
-        time.sleep(0.05)
+        time.sleep(0.01)
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    deadline = time.time() + 20
+    while _read_so_far(path) >= 0 and time.time() < deadline:
+        time.sleep(0.05)
+    assert _read_so_far(path) == -1, "a reader process outlived the import"
     assert run.count() == 1 and run.count("sites") == 1
     assert run.rows("PRAGMA integrity_check") == [("ok",)]
-    assert db.exists()
+    assert (tmp_path / "test.db").exists()

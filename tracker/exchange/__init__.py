@@ -4,7 +4,8 @@
 ``export``: an initiative's sites, plans and events as rows.
 ``reading``: a file, CSV or JSONL, as (line, row) pairs, with the line of
 each problem.  ``checking``: one row checked against the initiative's
-framework and turned into the values to store.  ``importing``: the
+framework and turned into the values to store.  ``background``: the reading
+and checking of a large file moved to a second process.  ``importing``: the
 all-or-nothing, idempotent import itself.
 """
 

@@ -10,14 +10,16 @@ of sites and retractions, not with the number of rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import BadInput
+from tracker.exchange import background
 from tracker.exchange.checking import Checker, InitiativeRef
 from tracker.exchange.reading import records
 from tracker.store import Store
@@ -105,14 +107,12 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
             return sid
 
         counter = (lambda n: tick("read", n)) if progress else None
-        for line, rec in records(path, counter):
-            if isinstance(rec, str):
-                _problem(result, line, rec)
-                continue
-            try:
-                row = checker.row(rec)
-            except ValueError as exc:
-                _problem(result, line, str(exc))
+        produce = partial(_checked_rows, path, checker)
+        rows = (background.stream(produce, counter) if background.worth_it(path)
+                else produce(counter))
+        for line, row in rows:
+            if isinstance(row, str):
+                _problem(result, line, row)
                 continue
             if row[0] == "site":
                 site_id(row[1], row[2], row[3])
@@ -174,6 +174,19 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         return store.write(tx)
     except _DryRun as done:
         return done.args[0]
+
+
+def _checked_rows(path: Path, checker: Checker, on_bytes: Callable[[int], None] | None
+                  ) -> Iterator[tuple[int, tuple | str]]:
+    """(line, checked row) or (line, problem) for every row of the file."""
+    for line, rec in records(path, on_bytes):
+        if isinstance(rec, str):
+            yield line, rec
+            continue
+        try:
+            yield line, checker.row(rec)
+        except ValueError as exc:
+            yield line, str(exc)
 
 
 def _problem(result: ImportResult, line: int, text: str) -> None:
