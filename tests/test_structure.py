@@ -98,3 +98,15 @@ def test_the_catalogue_readme_example_validates():
     fw, problems = validate_text(example, "README example")
     assert problems == []
     assert fw.checkpoint_ids == ["prepare.sponsor", "prepare.readiness", "enablers.leadership"]
+
+
+def test_every_package_is_in_the_wheel():
+    """pyproject lists packages by hand; a new sub-package left off would be missing from
+    an installed scaletrack while every test here, run from the source tree, passed."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for p in (ROOT / "tracker").rglob("__init__.py")}
+    assert found - listed == set()
