@@ -29,6 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from machine import reference  # noqa: E402
+
 RUNNER = r"""
 import resource, sys, time
 t = time.perf_counter()
@@ -153,6 +156,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
     parser.add_argument("--json", metavar="FILE", help="Also write the figures as JSON.")
     opts = parser.parse_args()
+    print(reference())
 
     folder = Path(tempfile.mkdtemp(prefix="scaletrack-bench-"))
     db = folder / "bench.db"

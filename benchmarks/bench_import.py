@@ -29,6 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from machine import reference  # noqa: E402
+
 COLUMNS = ("event_id", "initiative", "framework_id", "framework_version", "site", "stage",
            "checkpoint", "kind", "rating", "occurred_on", "recorded_at", "recorded_by", "note",
            "evidence", "retracts", "source", "due_on", "region")
@@ -158,6 +161,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     opts = parser.parse_args()
+    print(reference())
     if not shutil.which("sqlite3"):
         raise SystemExit("the baseline needs the sqlite3 shell (apt-get install sqlite3)")
     folder = Path(tempfile.mkdtemp(prefix="scaletrack-bench-import-"))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_analyses import build  # noqa: E402
+from machine import reference  # noqa: E402
 
 TARGET_S = 5.0
 
@@ -39,6 +40,7 @@ def main() -> None:
     parser.add_argument("--events-per-site", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3)
     opts = parser.parse_args()
+    print(reference())
     folder = Path(tempfile.mkdtemp(prefix="scaletrack-bench-reports-"))
     db = folder / "bench.db"
     n = build(db, opts.sites, opts.events_per_site)

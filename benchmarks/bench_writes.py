@@ -22,6 +22,9 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+sys.path.insert(0, str(Path(__file__).parent))
+from machine import reference  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = ROOT / "tests" / "concurrent_logger.py"
 CATALOG = ROOT / "tests" / "data"
@@ -63,6 +66,7 @@ def main() -> None:
     parser.add_argument("--logs", type=int, default=100)
     parser.add_argument("--postgres", default=os.environ.get("SCALETRACK_TEST_DATABASE_URL"))
     opts = parser.parse_args()
+    print(reference())
     folder = Path(tempfile.mkdtemp(prefix="scaletrack-bench-writes-"))
     for library in (False, True):
         how = "one store per writer, write path called directly" if library else \
