@@ -18,6 +18,7 @@ file is small, the same generator simply runs in this process.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import traceback
@@ -95,6 +96,9 @@ def _pump(produce: Callable, send, receive) -> None:
     # The child's copy of the reading end must go, or a write to the pipe would block
     # for ever instead of failing once the parent has died.
     receive.close()
+    # Nothing inherited from the parent is ever collected here: garbage holding a
+    # database connection, finalised in the child, could close the parent's session.
+    gc.freeze()
     read = 0
 
     def count(n: int) -> None:
