@@ -127,6 +127,41 @@ def test_complexity_chart_for_nasss(store, tmp_path):
         charts.draw("timeline", snap, Q)
 
 
+def test_complexity_for_many_sites_is_one_programme_page(store, tmp_path, monkeypatch):
+    """Past MAX_DETAIL sites: domains x quarter ends, the sites at each level counted."""
+    from tracker.charts import complexity
+
+    monkeypatch.setattr(complexity, "MAX_DETAIL", 1)
+    create_initiative(store, Catalog(), "Tech", "nasss")
+    add_site(store, "Tech", "North")
+    add_site(store, "Tech", "South")
+    log_event(store, "Tech", "North", "condition.nature", rating="complex", on=D(2026, 1, 5))
+    log_event(store, "Tech", "North", "condition.nature", rating="simple", on=D(2026, 4, 5))
+    log_event(store, "Tech", "North", "technology.supply-model", rating="complicated",
+              on=D(2026, 4, 5))
+    log_event(store, "Tech", "South", "condition.nature", rating="complicated",
+              on=D(2026, 6, 30))
+    log_event(store, "Tech", "South", "condition.nature", rating="simple", on=D(2026, 7, 1))
+    snap = snapshot(store, "Tech", AS_OF)
+    history = ratings_by_site(store, "Tech", AS_OF)
+    assert complexity.page_count(snap) == 1
+    (fig,) = charts.draw("complexity", snap, Q, history)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2026 Q1", "2026 Q2"]
+    cells = {(round(t.get_position()[0]), round(t.get_position()[1] + 0.2)): t.get_text()
+             for t in ax.texts}
+    top = 6  # the first domain, condition, is the top row
+    # counts in scale order, simple/complicated/complex; South's July rating is after as-of
+    assert cells[(0, top)] == "0/0/1"
+    assert cells[(1, top)] == "1/1/0"
+    assert cells[(1, top - 1)] == "0/1/0"  # technology, North only
+    assert sorted(cells.values()).count("none rated") == 6 + 5
+    (bars,) = [c for c in ax.collections if c.get_gid() == "counts"]
+    assert len(bars.get_paths()) == 4  # one segment per level present in each rated cell
+    (path,) = charts.write("complexity", snap, Q, tmp_path / "c.png", history)
+    assert not_blank(path)
+
+
 def test_many_sites_split_into_pages(store, catalog, tmp_path, run):
     create_initiative(store, catalog, "Big", "mini")
     for i in range(30):
