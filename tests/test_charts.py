@@ -102,7 +102,10 @@ def test_each_chart_is_a_real_stable_png(small, tmp_path, kind):
     assert b"matplotlib" not in first.read_bytes()
 
 
-def test_complexity_chart_for_nasss(store, tmp_path):
+@pytest.fixture
+def tech(store):
+    """A NASSS initiative: North rated twice (condition complex, then simple; technology
+    complicated), South not rated."""
     create_initiative(store, Catalog(), "Tech", "nasss")
     add_site(store, "Tech", "North")
     add_site(store, "Tech", "South")
@@ -110,6 +113,11 @@ def test_complexity_chart_for_nasss(store, tmp_path):
     log_event(store, "Tech", "North", "condition.nature", rating="simple", on=D(2026, 4, 5))
     log_event(store, "Tech", "North", "technology.supply-model", rating="complicated",
               on=D(2026, 4, 5))
+    return store
+
+
+def test_complexity_chart_for_nasss(tech, tmp_path):
+    store = tech
     snap = snapshot(store, "Tech", AS_OF)
     history = ratings_by_site(store, "Tech", AS_OF)
     (fig,) = charts.draw("complexity", snap, Q, history)
@@ -127,18 +135,12 @@ def test_complexity_chart_for_nasss(store, tmp_path):
         charts.draw("timeline", snap, Q)
 
 
-def test_complexity_for_many_sites_is_one_programme_page(store, tmp_path, monkeypatch):
+def test_complexity_for_many_sites_is_one_programme_page(tech, tmp_path, monkeypatch):
     """Past MAX_DETAIL sites: domains x quarter ends, the sites at each level counted."""
     from tracker.charts import complexity
 
+    store = tech
     monkeypatch.setattr(complexity, "MAX_DETAIL", 1)
-    create_initiative(store, Catalog(), "Tech", "nasss")
-    add_site(store, "Tech", "North")
-    add_site(store, "Tech", "South")
-    log_event(store, "Tech", "North", "condition.nature", rating="complex", on=D(2026, 1, 5))
-    log_event(store, "Tech", "North", "condition.nature", rating="simple", on=D(2026, 4, 5))
-    log_event(store, "Tech", "North", "technology.supply-model", rating="complicated",
-              on=D(2026, 4, 5))
     log_event(store, "Tech", "South", "condition.nature", rating="complicated",
               on=D(2026, 6, 30))
     log_event(store, "Tech", "South", "condition.nature", rating="simple", on=D(2026, 7, 1))
@@ -160,6 +162,13 @@ def test_complexity_for_many_sites_is_one_programme_page(store, tmp_path, monkey
     assert len(bars.get_paths()) == 4  # one segment per level present in each rated cell
     (path,) = charts.write("complexity", snap, Q, tmp_path / "c.png", history)
     assert not_blank(path)
+
+
+def test_rated_grid_writes_each_level_number(tech):
+    (fig,) = charts.draw("gaps", snapshot(tech, "Tech", AS_OF), Q)
+    levels = {c.get_gid(): len(c.get_offsets()) for c in fig.axes[0].collections
+              if (c.get_gid() or "").startswith("levels:")}
+    assert levels == {"levels:1": 1, "levels:2": 1}  # North: simple and complicated
 
 
 def test_many_sites_split_into_pages(store, catalog, tmp_path, run):

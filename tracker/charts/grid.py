@@ -96,8 +96,12 @@ def _draw_page(ax, fw, columns, sites, scale):
         ax.scatter([p[0] for p in xy], [p[1] for p in xy], marker=marker, s=46, c=colour,
                    edgecolors="black" if kind == "blocked" else "none", linewidths=0.5,
                    zorder=3, gid=f"cells:{kind}")
-    for x, y, text in numbers:  # rated cells: the level's number, explained in the legend
-        ax.text(x, y, text, ha="center", va="center", fontsize=9, fontweight="bold")
+    # rated cells: the level's number, explained in the legend, drawn as one marker
+    # collection per level (thousands of Text objects took a second a page)
+    for number in sorted({t for _, _, t in numbers}):
+        xy = [(x, y) for x, y, t in numbers if t == number]
+        ax.scatter([p[0] for p in xy], [p[1] for p in xy], s=52, c="black", linewidths=0,
+                   marker=rf"$\mathbf{{{number}}}$", zorder=3, gid=f"levels:{number}")
     # cell borders as two line collections (minor ticks would make an object per line),
     # then stage separators and titles
     ax.hlines([y - 0.5 for y in range(n + 1)], -0.5, len(columns) - 0.5, color="#999999",
