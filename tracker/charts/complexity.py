@@ -112,7 +112,7 @@ def quarter_ends(period, as_of, first) -> list:
     convention = period.convention if period.convention in ("calendar", "fy") else "calendar"
     quarter = quarter_at(as_of, convention)
     out = []
-    while len(out) < QUARTERS and (first is None or quarter.end >= first):
+    while len(out) < QUARTERS and quarter.end >= first:
         out.append((quarter.label.split(" (")[0], min(quarter.end, as_of)))
         quarter = quarter.previous()
     return out[::-1]
@@ -138,7 +138,7 @@ def programme_counts(framework, sites, history, ends) -> dict:
 
 def _programme(status, fw, period, sites, history, scale, colours):
     firsts = [h[0][1] for h in (history.get(s.site) for s in sites) if h]
-    ends = quarter_ends(period, status.as_of, min(firsts) if firsts else status.as_of)
+    ends = quarter_ends(period, status.as_of, min(firsts, default=status.as_of))
     counts = programme_counts(fw, sites, history, ends)
     rows = list(fw.stages)
     n = len(rows)

@@ -63,22 +63,22 @@ MARKERS = {"done": ("o", "black"), "started": (">", "black"), "blocked": ("X", "
 
 
 def _draw_page(ax, fw, columns, sites, scale):
-    """Cells as one image, states as one marker collection each: fast for any size."""
+    """Cells as one mesh, each state and each level one marker collection: a handful of
+    artists for any number of rows."""
     from matplotlib.colors import to_rgb
 
     n = len(sites)
     colours = level_colours(len(scale)) if scale else []
     image = []
-    points: dict[str, list] = {}
-    numbers: list = []
+    points: dict[str, list] = {}  # state -> cell positions
+    numbers: dict[int, list] = {}  # level number -> cell positions of rated cells
     for row, site in enumerate(sites):
         line = []
         for x, (stage, cp) in enumerate(columns):
             kind, level = cell_state(cp, site.states.get(cp.full_id), fw.levels(cp))
             if kind == "rated":
                 line.append(to_rgb(colours[level]))
-                numbers.append((x, n - 1 - row, str(level + 1)))
-                points.setdefault("rated", []).append((x, n - 1 - row))
+                numbers.setdefault(level + 1, []).append((x, n - 1 - row))
             else:
                 line.append(to_rgb(STATES[kind][0]))
                 points.setdefault(kind, []).append((x, n - 1 - row))
@@ -98,8 +98,7 @@ def _draw_page(ax, fw, columns, sites, scale):
                    zorder=3, gid=f"cells:{kind}")
     # rated cells: the level's number, explained in the legend, drawn as one marker
     # collection per level (thousands of Text objects took a second a page)
-    for number in sorted({t for _, _, t in numbers}):
-        xy = [(x, y) for x, y, t in numbers if t == number]
+    for number, xy in sorted(numbers.items()):
         ax.scatter([p[0] for p in xy], [p[1] for p in xy], s=52, c="black", linewidths=0,
                    marker=rf"$\mathbf{{{number}}}$", zorder=3, gid=f"levels:{number}")
     # cell borders as two line collections (minor ticks would make an object per line),
