@@ -194,11 +194,12 @@ def test_every_problem_is_listed_and_nothing_written(store, catalog, run, tmp_pa
     r = run("events", "import", str(path), code=2)
     assert r.stderr.splitlines() == [
         f"Error: {path}: 7 problem(s); nothing was imported:",
-        "line 3: unknown checkpoint 'plan.z' for mini",
+        "line 3: unknown checkpoint 'plan.z'; did you mean 'plan.c', 'plan.b' or 'plan.a'? "
+        "(see 'scaletrack frameworks show mini')",
         "line 4: occurred_on '2026-02-30' is not a YYYY-MM-DD date",
-        "line 5: rating 'purple' is not a level of health.funding (green, amber, red)",
+        "line 5: 'purple' is not a level of health.funding; use one of: green, amber, red",
         "line 6: the site name is empty",
-        "line 7: retracts event_id 7, which is not on an earlier line",
+        "line 7: retracts event_id 7, which is not on an earlier line of this file",
         "line 8: unknown kind 'finished'; one of started, done, blocked, reopened, rated, "
         "note, retract, site, plan",
         "line 9: a note event needs a note",
@@ -227,8 +228,8 @@ def test_file_of_another_initiative(store, catalog, run, tmp_path, reader):
                                                            "has 4"),
     (b'{"site": "North", "checkpoint": "plan.a", "kind": "done", "occ', "line 1: not valid "
                                                                          "JSON"),
-    (b"name,when\nNorth,2026-01-01\n", "missing column(s) site, kind; unknown column(s) "
-                                         "name, when"),
+    (b"name,when\nNorth,2026-01-01\n", "missing column(s) site; unknown column(s) "
+                                         "'name', 'when'"),
 ])
 def test_broken_files_get_a_clean_error(store, catalog, run, tmp_path, content, message, reader):
     create_initiative(store, catalog, "Mini", "mini")

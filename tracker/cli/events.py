@@ -6,9 +6,8 @@ import click
 
 from tracker.cli.app import (DATE, cli, echo_data, format_option, initiative_option, pass_app,
                              say)
+from tracker.rules import LOG_STATUSES as STATUS_CHOICES
 from tracker.tables import render
-
-STATUS_CHOICES = ("started", "done", "blocked", "reopened", "note")
 
 
 @cli.command()
@@ -212,6 +211,8 @@ def import_events(app, path, dry_run, initiative):
             result = import_file(app.store, initiative, path, dry_run, progress)
     else:
         result = import_file(app.store, initiative, path, dry_run)
+    for line in result.warning_lines():
+        say(f"Warning: {line}")
     names = sorted(result.new_sites)
     shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
     sites = f"; new sites: {shown}" if names else ""

@@ -1,8 +1,10 @@
 """One row of a file checked against the initiative's framework, cheaply.
 
-A row becomes the values to store (or a ValueError that says what is wrong
-with it); nothing here touches the database, so the checking can run in a
-second process while the first one writes.
+A row becomes the values to store (or a ``RowProblems`` listing everything
+wrong with it); nothing here touches the database, so the checking can run in
+a second process while the first one writes.  What a checkpoint takes, and
+which names and dates are acceptable, is ``tracker.rules``: the same rules as
+``scaletrack log``.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+from tracker import rules
 from tracker.catalog import Framework
 from tracker.errors import BadInput
-from tracker.exchange.columns import ROW_KINDS, text_cell
+from tracker.exchange.columns import ROW_KINDS, quoted, text_cell
 from tracker.store.queries import name_key
-from tracker.store.schema import EVENT_KINDS, STATUS_KINDS, utcnow
-from tracker.store.writes import clean_name, default_recorder
+from tracker.store.schema import utcnow
+from tracker.store.writes import default_recorder
+
+MAX_ID_DIGITS = 18  # an event_id or retracts beyond this is no id scaletrack wrote
 
 
 @dataclass(frozen=True)
@@ -26,40 +31,57 @@ class InitiativeRef:
     name_key: str
 
 
+class RowProblems(ValueError):
+    """Everything wrong with one row, each a sentence."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _whole_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS
+
+
 class Checker:
     """Validates rows against one initiative's pinned framework, cheaply.
 
     Rows of a large file repeat the same sites, dates and checkpoints, so each
-    distinct value is checked once and remembered.
+    distinct value is checked once and remembered.  Warnings (a date that is
+    probably mistyped) collect in ``warnings`` for the caller to take.
     """
 
-    def __init__(self, initiative: InitiativeRef, framework: Framework, as_objects: bool):
+    def __init__(self, initiative: InitiativeRef, framework: Framework, as_objects: bool,
+                 today: dt.date | None = None):
         self.initiative = initiative
         self.framework = framework
         self.as_objects = as_objects  # PostgreSQL takes dates; SQLite stores ISO text
-        self.dates: dict[str, object] = {}
+        self.today = today or dt.date.today()
+        self.dates: dict[str, tuple] = {}
         self.stamps: dict[str, object] = {}
         self.sites: dict[str, tuple[str, str]] = {}
         self.shapes: dict[tuple, tuple | str] = {}
         self.recorders: dict[str, str] = {}
         self.owner_ok: tuple = (None, None)
-        self.cps = {cp_id: (framework.stage_of(cp_id).id, framework.levels(
-            framework.checkpoint(cp_id))) for cp_id in framework.checkpoint_ids}
+        self.warnings: list[str] = []
         self.prefix = f"import:{initiative.id}:"
         now = utcnow()
         self.now = now if as_objects else now.strftime("%Y-%m-%d %H:%M:%S.%f")
 
-    def date(self, value: str, what: str):
+    def day(self, value: str, what: str) -> tuple[object, dt.date]:
+        """(the date as stored, the date), or ValueError."""
         got = self.dates.get(value)
         if got is None:
             text = value.strip()
+            if not text:
+                raise ValueError(f"{what} is empty; write the date as YYYY-MM-DD")
             try:
-                if len(text) != 10:
+                if len(text) != 10 or not text.isascii():
                     raise ValueError
                 day = dt.date.fromisoformat(text)
             except ValueError:
-                raise ValueError(f"{what} '{text}' is not a YYYY-MM-DD date") from None
-            got = day if self.as_objects else text
+                raise ValueError(f"{what} {quoted(text)} is not a YYYY-MM-DD date") from None
+            got = (day if self.as_objects else text, day)
             if len(self.dates) < 100_000:
                 self.dates[value] = got
         return got
@@ -71,11 +93,16 @@ class Checker:
             if not text:
                 return self.now
             try:
+                if not text.isascii():
+                    raise ValueError
                 when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+                if when.tzinfo is not None:
+                    when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
             except ValueError:
-                raise ValueError(f"recorded_at '{text}' is not an ISO date-time") from None
-            if when.tzinfo is not None:
-                when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+                raise ValueError(f"recorded_at {quoted(text)} is not an ISO date-time") from None
+            except OverflowError:
+                raise ValueError(f"recorded_at {quoted(text)} is outside the calendar once "
+                                 "converted to UTC") from None
             got = when if self.as_objects else when.strftime("%Y-%m-%d %H:%M:%S.%f")
             if len(self.stamps) < 100_000:
                 self.stamps[value] = got
@@ -85,7 +112,7 @@ class Checker:
         got = self.sites.get(raw)
         if got is None:
             try:
-                name = clean_name(text_cell(raw) or "", "site")
+                name = rules.clean_name(raw, "site")
             except BadInput as exc:
                 raise ValueError(str(exc)) from None
             got = self.sites[raw] = (name, name_key(name))
@@ -94,70 +121,85 @@ class Checker:
     def owner(self, ini: str | None, fid: str | None) -> None:
         """Refuse a row of another initiative or framework."""
         if ini and name_key(ini) != self.initiative.name_key:
-            raise ValueError(f"this row belongs to initiative '{ini.strip()}', not "
+            raise ValueError(f"this row belongs to initiative {quoted(ini.strip())}, not "
                              f"'{self.initiative.name}' (choose it with -i)")
         if fid and fid.strip() != self.framework.id:
-            raise ValueError(f"framework '{fid}' is not this initiative's ({self.framework.id})")
+            raise ValueError(f"framework {quoted(fid)} is not this initiative's "
+                             f"({self.framework.id})")
 
-    def shape(self, kind: str, cp: str, given_stage: str, rating: str) -> tuple:
+    def shape(self, kind_raw: str, cp_raw: str, given_stage: str, rating_raw: str) -> tuple:
         """(kind, checkpoint, stage, rating or None), cleaned, or ValueError.  A file
         repeats a few hundred such combinations, so ``row`` checks each once."""
-        kind, cp, rating = kind.strip(), cp.strip(), rating.strip() or None
-        if not cp:
+        cp_text, rating = cp_raw.strip(), rating_raw.strip() or None
+        kind = rules.status_named(kind_raw) if kind_raw.strip() else None
+        if kind_raw.strip() and kind is None:
+            raise ValueError(f"unknown kind {quoted(kind_raw.strip())}; one of "
+                             f"{', '.join(ROW_KINDS)}")
+        if not cp_text:
             raise ValueError("the checkpoint is empty")
-        found = self.cps.get(cp)
-        if found is None:
-            raise ValueError(f"unknown checkpoint '{cp}' for {self.framework.id}")
-        stage, levels = found
-        if given_stage and given_stage.strip() != stage:
-            raise ValueError(f"checkpoint {cp} is in stage {stage}, not {given_stage}")
-        if kind not in EVENT_KINDS:
-            raise ValueError(f"unknown kind '{kind}'; one of {', '.join(ROW_KINDS)}")
-        if kind == "rated":
-            if not levels:
-                raise ValueError(f"{cp} is ticked, not rated")
-            if rating not in levels:
-                raise ValueError(f"rating '{rating}' is not a level of {cp} "
-                                 f"({', '.join(levels)})")
-        elif rating:
-            raise ValueError(f"a {kind} event has no rating")
-        elif kind in STATUS_KINDS and levels:
-            raise ValueError(f"{cp} is rated, not ticked: it takes 'rated' events")
-        return kind, cp, stage, rating
+        if len(cp_text) > rules.NAME_LIMIT:
+            raise ValueError(f"unknown checkpoint {quoted(cp_text)} for {self.framework.id}")
+        try:
+            cp = self.framework.resolve_checkpoint(cp_text)
+        except BadInput as exc:
+            raise ValueError(str(exc)) from None
+        stage = self.framework.stage_of(cp.full_id).id
+        if given_stage.strip() and given_stage.strip() != stage:
+            raise ValueError(f"checkpoint {cp.full_id} is in stage {stage}, not "
+                             f"{quoted(given_stage.strip())}")
+        levels = self.framework.levels(cp)
+        if kind == "retract":
+            if rating:
+                raise ValueError("a retract event has no rating")
+            return kind, cp.full_id, stage, None
+        if kind == "rated" and not rating and levels:
+            raise ValueError(f"a rated event needs a rating, one of: {', '.join(levels)}")
+        status = None if kind == "rated" else kind
+        if kind == "rated" and not levels:
+            rating = rating or ""
+        try:
+            kind, level = rules.event_kind(cp.full_id, levels, status, rating, rules.COLUMNS)
+        except BadInput as exc:
+            raise ValueError(str(exc)) from None
+        return kind, cp.full_id, stage, level
 
     def recorder(self, raw: str) -> str:
         got = self.recorders.get(raw)
         if got is None:
-            got = text_cell(raw.strip()) or default_recorder()
+            got = raw.strip() or default_recorder()
             if len(self.recorders) < 10_000:
                 self.recorders[raw] = got
         return got
 
     def row(self, r: dict) -> tuple:
         """('event', values, source_id, retracts, site) / ('site', ...) / ('plan', ...),
-        or ValueError saying what is wrong.
+        or RowProblems saying everything that is wrong.
 
         The hot path of a large import: what repeats from row to row (initiative,
         site, kind/checkpoint/rating, dates, recorder) is checked once and
         remembered, so a row costs a handful of dictionary look-ups.
         """
         get = r.get
+        problems: list[str] = []
         owner = (get("initiative"), get("framework_id"))
         if owner != self.owner_ok:
-            self.owner(*owner)
-            self.owner_ok = owner
-        site, site_key = self.site(get("site") or "")
+            try:
+                self.owner(*owner)
+                self.owner_ok = owner
+            except ValueError as exc:
+                problems.append(str(exc))
+        try:
+            site, site_key = self.site(get("site") or "")
+        except ValueError as exc:
+            problems.append(str(exc))
+            site = site_key = ""
         kind_raw = get("kind") or ""
-        if kind_raw not in EVENT_KINDS:
-            kind = kind_raw.strip()
+        if kind_raw not in rules.EVENT_KINDS:
+            kind = kind_raw.strip().casefold()
             if kind == "site":
-                joined = (get("occurred_on") or "").strip()
-                if joined:
-                    self.date(joined, "occurred_on")
-                return ("site", site, text_cell(get("region")),
-                        dt.date.fromisoformat(joined) if joined else None)
+                return self.site_row(site, r, problems)
             if kind == "plan":
-                return self.plan(site, r)
+                return self.plan(site, r, problems)
         shape_key = (kind_raw, get("checkpoint") or "", get("stage") or "", get("rating") or "")
         shape = self.shapes.get(shape_key)
         if shape is None:
@@ -168,30 +210,49 @@ class Checker:
             if len(self.shapes) < 100_000:
                 self.shapes[shape_key] = shape
         if isinstance(shape, str):
-            raise ValueError(shape)
-        kind, cp, stage, rating = shape
+            problems.append(shape)
+            kind, cp, stage, rating = (kind_raw.strip(), "", "", None)
+        else:
+            kind, cp, stage, rating = shape
         note = text_cell(get("note"))
-        if kind == "note" and not note:
-            raise ValueError("a note event needs a note")
+        if kind == "note" and not (note or "").strip():
+            problems.append("a note event needs a note")
         occurred_raw = get("occurred_on") or ""
-        occurred = self.date(occurred_raw, "occurred_on")
+        occurred = None
+        try:
+            occurred, day = self.day(occurred_raw, "occurred_on")
+            refused = rules.future_event(day, self.today, "occurred_on")
+            if refused:
+                problems.append(refused)
+            else:
+                warned = rules.unlikely_date(day, None, site, "occurred_on")
+                if warned:
+                    self.warnings.append(warned)
+        except ValueError as exc:
+            problems.append(str(exc))
         recorded_raw = get("recorded_at") or ""
-        recorded = self.stamp(recorded_raw)
-        source_id = get("event_id") or ""
-        if not source_id.isdigit():
-            source_id = source_id.strip()
-        retracts = get("retracts") or ""
-        if not retracts.isdigit():
-            retracts = retracts.strip()
+        try:
+            recorded = self.stamp(recorded_raw)
+        except ValueError as exc:
+            problems.append(str(exc))
+            recorded = None
+        source_id = (get("event_id") or "").strip()
+        retracts = (get("retracts") or "").strip()
         if kind == "retract" and not retracts:
-            raise ValueError("a retract event needs 'retracts', the event_id it retracts")
+            problems.append("a retract event needs 'retracts', the event_id it retracts")
         if retracts and kind != "retract":
-            raise ValueError("only a retract event has 'retracts'")
-        if (source_id and not source_id.isdigit()) or (retracts and not retracts.isdigit()):
-            raise ValueError("event_id and retracts must be whole numbers")
+            problems.append("only a retract event has 'retracts'")
+        for what, value in (("event_id", source_id), ("retracts", retracts)):
+            if value and not _whole_number(value):
+                problems.append(f"{what} {quoted(value)} is not a whole number written in "
+                                "digits 0-9")
+        if problems:
+            raise RowProblems(problems)
         by = self.recorder(get("recorded_by") or "")
         evidence = text_cell(get("evidence"))
         source = (get("source") or "").strip() or "import"
+        source_id = str(int(source_id)) if source_id else ""
+        retracts = str(int(retracts)) if retracts else ""
         digest = hashlib.sha1("\x1f".join((
             site, cp, kind, rating or "", occurred_raw.strip(), recorded_raw.strip(), by,
             note or "", evidence or "", retracts)).encode("utf-8")).hexdigest()
@@ -201,22 +262,47 @@ class Checker:
                   note, evidence, None, source, key]
         return ("event", values, source_id, retracts, site_key)
 
-    def plan(self, site: str, r: dict) -> tuple:
+    def site_row(self, site: str, r: dict, problems: list[str]) -> tuple:
+        joined_raw = (r.get("occurred_on") or "").strip()
+        joined = None
+        if joined_raw:
+            try:
+                joined = self.day(joined_raw, "occurred_on (the day the site joined)")[1]
+            except ValueError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise RowProblems(problems)
+        return ("site", site, text_cell(r.get("region")), joined)
+
+    def plan(self, site: str, r: dict, problems: list[str]) -> tuple:
         get = r.get
         stage = (get("stage") or "").strip()
         if self.framework.kind != "phased":
-            raise ValueError(f"{self.framework.id} has no stages to plan for")
-        if stage not in {s.id for s in self.framework.stages}:
-            raise ValueError(f"unknown stage '{stage}' for {self.framework.id}")
+            problems.append(f"{self.framework.id} has no stages to plan for")
+        elif stage not in {s.id for s in self.framework.stages}:
+            problems.append(f"unknown stage {quoted(stage)} for {self.framework.id}")
         due_raw = (get("due_on") or "").strip()
         set_raw = (get("occurred_on") or "").strip()
-        self.date(due_raw, "due_on")
-        self.date(set_raw, "occurred_on")
-        by = text_cell((get("recorded_by") or "").strip()) or default_recorder()
+        due = set_on = None
+        for what, raw in (("due_on", due_raw), ("occurred_on (the day the plan was agreed)",
+                                                 set_raw)):
+            try:
+                day = self.day(raw, what)[1]
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+            if what == "due_on":
+                due = day
+            else:
+                set_on = day
+        if due and set_on and rules.plan_dates(due, set_on):
+            problems.append(rules.plan_dates(due, set_on))
+        if problems:
+            raise RowProblems(problems)
+        by = (get("recorded_by") or "").strip() or default_recorder()
         note = text_cell(get("note"))
         digest = hashlib.sha1("\x1f".join((site, stage, due_raw, set_raw, by, note or ""))
                               .encode("utf-8")).hexdigest()
-        return ("plan", {"site": site, "stage": stage, "due_on": dt.date.fromisoformat(due_raw),
-                         "set_on": dt.date.fromisoformat(set_raw), "recorded_by": by,
-                         "note": note,
+        return ("plan", {"site": site, "stage": stage, "due_on": due, "set_on": set_on,
+                         "recorded_by": by, "note": note,
                          "idempotency_key": f"import-plan:{self.initiative.id}:{digest}"})

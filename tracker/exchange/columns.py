@@ -4,7 +4,11 @@ One row per event, in stable columns documented in ``events.schema.json``
 (shipped with the package).  Exports meant for spreadsheets are made safe: a
 cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
 is prefixed with an apostrophe so Excel shows it instead of running it, and
-import takes the apostrophe off again.
+import takes the apostrophe off again.  So that this is exact for every
+string, a value that already starts with apostrophes followed by one of
+those characters (``'=x``) gets one more, and import takes exactly one off
+(``''=x`` -> ``'=x``); any other apostrophe is left alone.  JSON Lines is
+for scripts, and is neither neutralised nor restored.
 """
 
 from __future__ import annotations
@@ -12,17 +16,28 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-from tracker.store.schema import EVENT_KINDS
+from tracker.rules import EVENT_KINDS
 
 COLUMNS = ("event_id", "initiative", "framework_id", "framework_version", "site", "stage",
            "checkpoint", "kind", "rating", "occurred_on", "recorded_at", "recorded_by", "note",
            "evidence", "retracts", "source", "due_on", "region")
-REQUIRED = ("site", "kind")
+# A spreadsheet a person fills in (``events template``) needs only these; its
+# ``status`` column is the export's ``kind``, and an empty one means done.
+PERSON_COLUMNS = ("site", "checkpoint", "status", "rating", "occurred_on", "note", "evidence")
+ACCEPTED = COLUMNS + ("status",)
+REQUIRED = ("site",)
+QUOTE_LIMIT = 60
 # Besides events, a full export carries a row per site (kind 'site': its region and the
 # date it joined, in occurred_on) and per plan (kind 'plan': stage, due_on, and the day
 # it was set, in occurred_on), so that an import reproduces every analysis exactly.
 ROW_KINDS = EVENT_KINDS + ("site", "plan")
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def quoted(value: str, limit: int = QUOTE_LIMIT) -> str:
+    """A value as an error message quotes it: in quotes, and cut short when long."""
+    text = value if len(value) <= limit else value[:limit] + f"... ({len(value)} characters)"
+    return f"'{text}'"
 
 
 def schema() -> dict:
@@ -31,16 +46,21 @@ def schema() -> dict:
     return json.loads(text)
 
 
+def _guarded(value: str) -> bool:
+    """Whether the value, past any apostrophes it starts with, would run as a formula."""
+    return value.lstrip("'").startswith(DANGEROUS)
+
+
 def neutralise(value: str) -> str:
-    return "'" + value if value and value.startswith(DANGEROUS) else value
+    """The CSV cell for a value: an apostrophe in front when a spreadsheet would run it."""
+    return "'" + value if value and _guarded(value) else value
 
 
 def restore(value: str) -> str:
-    return value[1:] if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r" else value
+    """The value of a CSV cell written by ``neutralise``: exactly its inverse."""
+    return value[1:] if value[:1] == "'" and _guarded(value) else value
 
 
 def text_cell(value) -> str | None:
-    """A free-text cell: the spreadsheet guard removed, empty as None."""
-    if not value:
-        return None
-    return restore(value) if value[0] == "'" else value
+    """A free-text cell, empty as None (CSV cells are restored as they are read)."""
+    return value or None

@@ -4,31 +4,49 @@ A pass over the file checks every row and writes the good ones in batches;
 if any row had a problem, the transaction is rolled back at the end and every
 problem is listed with its line (a crash half-way leaves the database as it
 was).  Each row's idempotency key is a hash of its content, so importing the
-same file twice adds nothing the second time.  Memory grows with the number
-of sites and retractions, not with the number of rows.
+same file twice adds nothing the second time.
+
+An export imported back into the database it came from adds nothing either:
+a row whose ``event_id`` is an event this database already held, with the
+same content, *is* that event.  A retraction points at an ``event_id`` on an
+earlier line of the same file, never at an event of another file; the same
+rules as ``events retract`` apply (no retraction of a retraction, one
+retraction an event).
+
+Memory grows with the number of sites and retractions, plus 24 bytes a row
+with an ``event_id`` (its id, line and a digest of its content, in arrays),
+not with the text of the rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from array import array
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import BadInput
 from tracker.exchange import background
-from tracker.exchange.checking import Checker, InitiativeRef
+from tracker.exchange.checking import Checker, InitiativeRef, RowProblems
 from tracker.exchange.reading import records
+from tracker.rules import EARLIEST_LIKELY, unlikely_date
 from tracker.store import Store
 from tracker.store.bulk import BulkLoad
 from tracker.store.queries import framework_of, name_key, resolve_initiative
-from tracker.store.schema import Event, Plan, Site, utcnow
+from tracker.store.schema import Plan, Site, utcnow
 
 MAX_PROBLEMS = 50
+MAX_WARNINGS = 20
+PROBLEM_CHARS = 300  # no one problem may flood the screen (a million-column header...)
 BATCH = 5000
+EARLIEST = EARLIEST_LIKELY.isoformat()
+ORIGIN = -1  # in place of a digest: this row is the database's own event of that id
 
 
 @dataclass
@@ -37,10 +55,19 @@ class ImportResult:
     plans: int = 0
     added: int = 0
     already: int = 0
+    plans_added: int = 0
     new_sites: list[str] = field(default_factory=list)
     found: list[tuple[int, str]] = field(default_factory=list)  # (line, problem), capped
     problem_count: int = 0
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # capped
+    warning_count: int = 0
     dry_run: bool = False
+
+    def warning_lines(self) -> list[str]:
+        shown = [f"line {line}: {text}" for line, text in sorted(self.warnings, key=_line)]
+        if self.warning_count > len(shown):
+            shown.append(f"... and {self.warning_count - len(shown)} more warning(s)")
+        return shown
 
 
 class ImportProblems(BadInput):
@@ -56,15 +83,57 @@ class ImportProblems(BadInput):
 EVENT_COLUMNS = ("initiative_id", "site_id", "stage", "checkpoint", "kind", "rating",
                  "occurred_on", "recorded_at", "recorded_by", "note", "evidence", "retracts",
                  "source", "idempotency_key")
+# what must match for a row to be the database's own event of the same id
+SAME_EVENT = ("site_id", "checkpoint", "kind", "rating", "occurred_on", "recorded_at",
+              "recorded_by", "note", "evidence")
+SAME_AT = [EVENT_COLUMNS.index(c) for c in SAME_EVENT]
 
 
 class _DryRun(Exception):
     """Raised at the end of a dry run so its transaction rolls back."""
 
 
+class _Ids:
+    """The ``event_id`` of every row, its line and a digest of its content, compactly."""
+
+    def __init__(self):
+        self.ids, self.lines, self.digests = array("q"), array("q"), array("q")
+        self.ordered = True
+
+    def add(self, source_id: int, line: int, key: str) -> int:
+        if self.ids and source_id <= self.ids[-1]:
+            self.ordered = False
+        self.ids.append(source_id)
+        self.lines.append(line)
+        self.digests.append(int(key[-40:-24], 16) >> 1)  # 63 bits: fits a signed slot
+        return len(self.ids) - 1
+
+    def repeated(self) -> Iterator[tuple[int, int, int]]:
+        """(line, id, first line) for every id on more than one line."""
+        if self.ordered:
+            return
+        counts = Counter(self.ids)
+        first: dict[int, int] = {}
+        for sid, line in zip(self.ids, self.lines):
+            if counts[sid] > 1:
+                if sid in first:
+                    yield line, sid, first[sid]
+                else:
+                    first[sid] = line
+
+    def find(self, wanted: set[int]) -> dict[int, tuple[int, int]]:
+        """{id: (line, digest)} for the ids asked for (the first line of each)."""
+        found: dict[int, tuple[int, int]] = {}
+        if wanted:
+            for i, sid in enumerate(self.ids):
+                if sid in wanted and sid not in found:
+                    found[sid] = (self.lines[i], self.digests[i])
+        return found
+
+
 def import_file(store: Store, initiative_name: str | None, path: str | Path,
-                dry_run: bool = False, progress: Callable[[str, int], None] | None = None
-                ) -> ImportResult:
+                dry_run: bool = False, progress: Callable[[str, int], None] | None = None,
+                today: dt.date | None = None) -> ImportResult:
     """Check and write the file in one transaction; on any problem, roll it all back.
 
     One pass: rows are checked and written in batches as they stream past, and
@@ -86,25 +155,45 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         framework = framework_of(session, found)
         conn = session.connection()
         bulk = BulkLoad(conn)
-        checker = Checker(initiative, framework, conn.dialect.name != "sqlite")
-        site_ids = dict(session.execute(select(Site.name_key, Site.id).where(
-            Site.initiative_id == initiative.id)).all())
-        before = _count(session, initiative.id)
+        checker = Checker(initiative, framework, conn.dialect.name != "sqlite", today)
+        site_ids: dict[str, int] = {}
+        joined: dict[str, str] = {}  # name key -> ISO date the site joined
+        for key, sid, on in session.execute(select(Site.name_key, Site.id, Site.joined_on)
+                                            .where(Site.initiative_id == initiative.id)):
+            site_ids[key] = sid
+            if on:
+                joined[key] = on.isoformat()
+        held = conn.exec_driver_sql(_select_sql(
+            conn, "SELECT coalesce(max(id), 0) FROM events WHERE initiative_id = {}"),
+            (initiative.id,)).scalar()
         insert_sql = _insert_sql(conn, "events", EVENT_COLUMNS)
+        ids = _Ids()
         batch: list = []
+        candidates: list = []  # (slot in ids, values) of rows that may be this database's own
         retractions: list = []
         plans: list = []
 
-        def site_id(name: str, region=None, joined=None) -> int:
+        def site_id(name: str, region=None, joined_on=None) -> int:
             key = name_key(name)
             sid = site_ids.get(key)
             if sid is None:
                 sid = session.execute(insert(Site).values(
                     initiative_id=initiative.id, name=name, name_key=key, region=region,
-                    joined_on=joined, created_at=utcnow()).returning(Site.id)).scalar()
+                    joined_on=joined_on, created_at=utcnow()).returning(Site.id)).scalar()
                 site_ids[key] = sid
+                if joined_on:
+                    joined[key] = joined_on.isoformat()
                 result.new_sites.append(name)
             return sid
+
+        def write(rows: list) -> None:
+            mine = _own_events(conn, initiative.id, candidates, ids) if candidates else set()
+            rows = [r for r in rows if id(r) not in mine]
+            candidates.clear()
+            if rows:
+                result.added += conn.exec_driver_sql(insert_sql, [tuple(r) for r in rows]
+                                                     ).rowcount
+                bulk.added(len(rows))
 
         counter = (lambda n: tick("read", n)) if progress else None
         produce = partial(_checked_rows, path, checker)
@@ -114,60 +203,71 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
             if isinstance(row, str):
                 _problem(result, line, row)
                 continue
-            if row[0] == "site":
+            kind = row[0]
+            if kind == "warning":
+                _warn(result, line, row[1])
+                continue
+            if kind == "site":
                 site_id(row[1], row[2], row[3])
                 continue
-            if row[0] == "plan":
+            if kind == "plan":
                 plans.append((line, row[1]))
                 continue
-            values, retracts = row[1], row[3]
-            sid = site_ids.get(row[4])
-            values[1] = sid if sid is not None else site_id(values[1])
+            values, source_id, retracts, site_key = row[1], row[2], row[3], row[4]
+            site_name, sid = values[1], site_ids.get(site_key)
+            values[1] = sid if sid is not None else site_id(site_name)
+            on = joined.get(site_key)
+            if on and EARLIEST <= str(values[6]) < on:  # before 2000: warned already
+                _warn(result, line, unlikely_date(dt.date.fromisoformat(str(values[6])),
+                                                  dt.date.fromisoformat(on), site_name,
+                                                  "occurred_on"))
             result.rows += 1
+            slot = ids.add(int(source_id), line, values[13]) if source_id else -1
             if retracts:
-                retractions.append((line, values, retracts))
+                retractions.append((line, values, int(retracts), slot))
                 continue
             if result.problem_count:
                 continue  # keep checking, stop writing
-            batch.append(tuple(values))
+            if slot >= 0 and int(source_id) <= held:
+                candidates.append((slot, values))
+            batch.append(values)
             if len(batch) >= BATCH:
-                conn.exec_driver_sql(insert_sql, batch)
-                bulk.added(len(batch))
+                write(batch)
                 batch = []
         tick("finish", 0)
         if batch and not result.problem_count:
-            conn.exec_driver_sql(insert_sql, batch)
+            write(batch)
+        for line, sid, first in ids.repeated():
+            _problem(result, line, f"event_id {sid} is also on line {first}; each event has "
+                                   "one id")
         # a failed or dry run rolls back, and the rollback restores the index
         bulk.finish(rebuild=not (result.problem_count or dry_run))
-        find = _select_sql(conn, "SELECT id FROM events WHERE idempotency_key >= {} "
-                                 "AND idempotency_key < {}")
-        for line, values, target in retractions:
-            prefix = f"{checker.prefix}{target.zfill(12)}:"
-            ids = [r[0] for r in conn.exec_driver_sql(find, (prefix, prefix[:-1] + ";"))]
-            if not ids:
-                _problem(result, line, f"retracts event_id {target}, which is not on an "
-                                       "earlier line")
-            elif len(ids) > 1:
-                _problem(result, line, f"event_id {target} appears on more than one line")
-            elif not result.problem_count:
-                values[11] = ids[0]
-                conn.exec_driver_sql(insert_sql, [tuple(values)])
+        _retract(conn, result, checker.prefix, retractions, ids, held, insert_sql,
+                 initiative.id)
+        existing = set(session.execute(select(
+            Plan.site_id, Plan.stage, Plan.due_on, Plan.set_on, Plan.recorded_by, Plan.note)
+            .where(Plan.initiative_id == initiative.id)).all())
         for line, plan in plans:
-            plan_values = {"initiative_id": initiative.id, "site_id": site_id(plan["site"]),
-                           "recorded_at": utcnow(),
-                           **{k: v for k, v in plan.items() if k != "site"}}
-            if not result.problem_count:
-                conn.execute(_insert_ignoring_duplicates(conn, Plan), [plan_values])
+            values = {"initiative_id": initiative.id, "site_id": site_id(plan["site"]),
+                      "recorded_at": utcnow(), **{k: v for k, v in plan.items() if k != "site"}}
             result.plans += 1
+            same = (values["site_id"], values["stage"], values["due_on"], values["set_on"],
+                    values["recorded_by"], values["note"])
+            if result.problem_count or same in existing:
+                continue
+            existing.add(same)
+            result.plans_added += conn.execute(_insert_ignoring_duplicates(conn, Plan),
+                                               [values]).rowcount
         if result.problem_count:
-            ordered = [f"line {line}: {text}" for line, text in sorted(result.found)]
+            ordered = [f"line {line}: {text}" for line, text in sorted(result.found, key=_line)]
             raise ImportProblems(str(path), ordered, result.problem_count)
         if result.rows == 0 and not result.plans and not result.new_sites:
             raise BadInput(f"{path}: nothing to import")
-        result.added = _count(session, initiative.id) - before
         result.already = result.rows - result.added
         if dry_run:
             raise _DryRun(result)
+        if result.added or result.plans_added or result.new_sites:
+            bulk.analyze()
         return result
 
     try:
@@ -176,28 +276,121 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         return done.args[0]
 
 
+def _own_events(conn, initiative_id: int, candidates: list, ids: _Ids) -> set[int]:
+    """Of the rows whose event_id this database already held, those that are that very
+    event (same content): their slots are marked ORIGIN, and their ``id()``s returned."""
+    wanted = {ids.ids[slot]: (slot, values) for slot, values in candidates}
+    marks = ", ".join([_mark(conn)] * len(wanted))
+    sql = (f"SELECT id, {', '.join(SAME_EVENT)}, retracts FROM events "
+           f"WHERE initiative_id = {_mark(conn)} AND id IN ({marks})")
+    mine = set()
+    for row in conn.exec_driver_sql(sql, (initiative_id, *wanted)):
+        slot, values = wanted[row[0]]
+        if tuple(row[1:-1]) == tuple(values[i] for i in SAME_AT) and (
+                row[-1] == values[11]):
+            ids.digests[slot] = ORIGIN
+            mine.add(id(values))
+    return mine
+
+
+def _retract(conn, result: ImportResult, prefix: str, retractions: list, ids: _Ids,
+             held: int, insert_sql: str, initiative_id: int) -> None:
+    """Check and write the file's retractions, each against an earlier line of the file."""
+    if not retractions:
+        return
+    own = [(slot, values) for _, values, target, slot in retractions
+           if slot >= 0 and ids.ids[slot] <= held]
+    for (_, values, target, _slot) in retractions:
+        values[11] = target  # for the comparison: this database's own ids
+    mine = _own_events(conn, initiative_id, own, ids) if own else set()
+    info = ids.find({target for _, _, target, _ in retractions})
+    retraction_ids = {ids.ids[slot] for _, _, _, slot in retractions if slot >= 0}
+    retracted: dict[int, int] = {}
+    find = _select_sql(conn, "SELECT id FROM events WHERE idempotency_key >= {} "
+                             "AND idempotency_key < {}")
+    earlier = _select_sql(conn, "SELECT id, idempotency_key FROM events WHERE retracts = {}")
+    for line, values, target, _slot in retractions:
+        if id(values) in mine:
+            continue  # this database's own retraction, already recorded
+        values[11] = None
+        where = info.get(target)
+        if where is None or where[0] >= line:
+            _problem(result, line, f"retracts event_id {target}, which is not on an earlier "
+                                   "line of this file")
+            continue
+        if target in retraction_ids:
+            _problem(result, line, f"event_id {target} (line {where[0]}) is itself a "
+                                   "retraction; to restore what it retracted, add that event "
+                                   "again")
+            continue
+        if target in retracted:
+            _problem(result, line, f"event_id {target} is already retracted on line "
+                                   f"{retracted[target]}")
+            continue
+        retracted[target] = line
+        if result.problem_count:
+            continue  # keep checking, stop writing
+        if where[1] == ORIGIN:
+            db_id = target
+        else:
+            start = f"{prefix}{str(target).zfill(12)}:{(where[1] << 1):016x}"[:-1]
+            found = [r[0] for r in conn.exec_driver_sql(find, (start, start + "~"))]
+            if not found:
+                _problem(result, line, f"retracts event_id {target}, which was not imported")
+                continue
+            db_id = found[0]
+        before = conn.exec_driver_sql(earlier, (db_id,)).first()
+        if before is not None:
+            if before[1] != values[13]:
+                _problem(result, line, f"event_id {target} was already retracted, by event "
+                                       f"{before[0]}")
+            continue
+        values[11] = db_id
+        result.added += conn.exec_driver_sql(insert_sql, [tuple(values)]).rowcount
+
+
 def _checked_rows(path: Path, checker: Checker, on_bytes: Callable[[int], None] | None
                   ) -> Iterator[tuple[int, tuple | str]]:
-    """(line, checked row) or (line, problem) for every row of the file."""
+    """(line, checked row), (line, problem) or (line, ("warning", text)) for every row."""
     for line, rec in records(path, on_bytes):
         if isinstance(rec, str):
             yield line, rec
             continue
         try:
-            yield line, checker.row(rec)
+            checked = checker.row(rec)
+        except RowProblems as exc:
+            for text in exc.problems:
+                yield line, text
+            checked = None
         except ValueError as exc:
             yield line, str(exc)
+            checked = None
+        if checker.warnings:
+            for text in checker.warnings:
+                yield line, ("warning", text)
+            checker.warnings.clear()
+        if checked is not None:
+            yield line, checked
+
+
+def _line(found: tuple[int, str]) -> int:
+    return found[0]
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= PROBLEM_CHARS else text[:PROBLEM_CHARS] + "..."
 
 
 def _problem(result: ImportResult, line: int, text: str) -> None:
     result.problem_count += 1
     if len(result.found) < MAX_PROBLEMS:
-        result.found.append((line, text))
+        result.found.append((line, _short(text)))
 
 
-def _count(session: Session, initiative_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Event)
-                          .where(Event.initiative_id == initiative_id))
+def _warn(result: ImportResult, line: int, text: str) -> None:
+    result.warning_count += 1
+    if len(result.warnings) < MAX_WARNINGS:
+        result.warnings.append((line, _short(text)))
 
 
 def _mark(conn) -> str:

@@ -11,7 +11,14 @@ an empty database this saves about 1.5 s of 15 (``benchmarks/bench_import.py``).
 
 The drop and the rebuild happen inside the import's own transaction, so other
 connections never see the table without its index, and an import that fails,
-or is killed, rolls both back with everything else.  The unique indexes stay:
+or is killed, rolls both back with everything else.
+
+At the end of an import the planner's statistics are brought up to date
+(``analyze``), in the same transaction: right after a large import into a new
+PostgreSQL database autovacuum has not run yet, the planner takes the events
+table for a few rows, and the analyses' queries can become nested loops over
+the whole table.  SQLite's ``ANALYZE`` is limited to a sample of each index so
+that it stays quick on a large database.  The unique indexes stay:
 they are what make an import idempotent.  PostgreSQL is left as it is: a
 dropped index there would lock out readers for the length of the import.
 """
@@ -24,6 +31,8 @@ from tracker.store.schema import Event
 
 DEFER_AFTER = 250_000
 CACHE_KIB = 65_536
+ANALYSIS_LIMIT = 1000  # rows of each index SQLite's ANALYZE samples
+ANALYZED = ("events", "sites", "plans")
 COVERING = next(ix for ix in Event.__table__.indexes if ix.name == "ix_events_site_checkpoint")
 
 
@@ -59,3 +68,12 @@ class BulkLoad:
             COVERING.create(self.conn)
             self.deferred = False
         self.active = False
+
+    def analyze(self) -> None:
+        """Update the planner's statistics of the tables an import writes."""
+        if self.conn.dialect.name == "postgresql":
+            self.conn.exec_driver_sql(f"ANALYZE {', '.join(ANALYZED)}")
+        elif self.conn.dialect.name == "sqlite":
+            self.conn.exec_driver_sql(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+            for table in ANALYZED:
+                self.conn.exec_driver_sql(f"ANALYZE {table}")

@@ -19,10 +19,9 @@ from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Inte
                         Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_HEAD = "0002"
+from tracker.rules import EVENT_KINDS, STATUS_KINDS  # noqa: F401  (the rule lives there)
 
-STATUS_KINDS = ("started", "done", "blocked", "reopened")
-EVENT_KINDS = STATUS_KINDS + ("rated", "note", "retract")
+SCHEMA_HEAD = "0002"
 
 
 def utcnow() -> dt.datetime:

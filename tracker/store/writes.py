@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from tracker.catalog import Catalog, Checkpoint, Framework
 from tracker.errors import BadInput, Conflict
+from tracker.rules import clean_name
+from tracker.rules import event_kind as _rule
 from tracker.store import Store
 from tracker.store.queries import (find_site, framework_of, name_key, resolve_initiative)
-from tracker.store.schema import STATUS_KINDS, Event, FrameworkSnapshot, Initiative, Plan, Site
-
-LOG_STATUSES = STATUS_KINDS + ("note",)
+from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site
 
 
 def default_recorder() -> str:
@@ -32,17 +32,6 @@ def default_recorder() -> str:
         return getpass.getuser()
     except Exception:  # no user name in some containers and services
         return "unknown"
-
-
-def clean_name(value: str, what: str) -> str:
-    name = " ".join((value or "").split())
-    if not name:
-        raise BadInput(f"the {what} name is empty")
-    if len(name) > 200:
-        raise BadInput(f"the {what} name is {len(name)} characters long; keep it under 200")
-    if any(ord(ch) < 32 for ch in name):
-        raise BadInput(f"the {what} name contains control characters")
-    return name
 
 
 def _insert(store: Store, fn, conflict_message: str):
@@ -109,25 +98,9 @@ def add_site(store: Store, initiative_name: str | None, name: str, region: str |
 
 def event_kind(framework: Framework, cp: Checkpoint, status: str | None,
                rating: str | None) -> tuple[str, str | None]:
-    """Decide what a ``log`` call records, or say which option the checkpoint takes."""
-    levels = framework.levels(cp)
-    if status is not None and status not in LOG_STATUSES:
-        raise BadInput(f"unknown status '{status}'; use one of: {', '.join(LOG_STATUSES)}")
-    if levels:
-        if status == "note" and rating is None:
-            return "note", None
-        if status is not None or rating is None:
-            raise BadInput(f"checkpoint {cp.full_id} is rated, not ticked: use --rating with "
-                           f"one of: {', '.join(levels)}")
-        for level in levels:
-            if level.casefold() == rating.strip().casefold():
-                return "rated", level
-        raise BadInput(f"'{rating}' is not a level of {cp.full_id}; use one of: "
-                       f"{', '.join(levels)}")
-    if rating is not None:
-        raise BadInput(f"checkpoint {cp.full_id} is ticked, not rated: use --status with one "
-                       f"of: {', '.join(STATUS_KINDS)} (or no option for done)")
-    return status or "done", None
+    """Decide what a ``log`` call records, or say which option the checkpoint takes
+    (the rule itself is ``tracker.rules.event_kind``, shared with import)."""
+    return _rule(cp.full_id, framework.levels(cp), status, rating)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,111 @@
+"""What an event may say, written once for every way in: ``log``, the write path, import.
+
+A checkpoint is either ticked (it takes a status: started, done, blocked,
+reopened) or rated (it takes one level of its scale); either kind also takes a
+free-text note.  Levels and statuses are matched ignoring case, so
+``--rating AMBER`` and a spreadsheet cell ``AMBER`` both record ``amber``.
+Names (of initiatives and sites) are trimmed, one space between words, and
+refused when empty, over 200 characters or holding control characters.
+
+Nothing here touches the database (no SQLAlchemy), so the command line can
+take its choices from it and a second process can check a file's rows with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from tracker.errors import BadInput
+
+STATUS_KINDS = ("started", "done", "blocked", "reopened")
+LOG_STATUSES = STATUS_KINDS + ("note",)
+EVENT_KINDS = STATUS_KINDS + ("rated", "note", "retract")
+NAME_LIMIT = 200
+
+# How each way in names the two choices, for the messages that say which one to use.
+OPTIONS = {"status": "--status", "rating": "--rating", "default": "no option for done"}
+COLUMNS = {"status": "status", "rating": "rating", "default": "an empty status for done"}
+
+
+def clean_name(value: str, what: str) -> str:
+    """A name as stored: words separated by one space; BadInput if it is unusable."""
+    name = " ".join((value or "").split())
+    if not name:
+        raise BadInput(f"the {what} name is empty")
+    if len(name) > NAME_LIMIT:
+        raise BadInput(f"the {what} name is {len(name)} characters long; keep it under "
+                       f"{NAME_LIMIT}")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise BadInput(f"the {what} name contains control characters")
+    return name
+
+
+def status_named(text: str) -> str | None:
+    """The status (or 'rated', 'note', 'retract') that ``text`` names, ignoring case."""
+    folded = text.strip().casefold()
+    return folded if folded in EVENT_KINDS else None
+
+
+def event_kind(checkpoint_id: str, levels: Sequence[str] | None, status: str | None,
+               rating: str | None, words: dict = OPTIONS) -> tuple[str, str | None]:
+    """(kind, level) that a status or rating records on a checkpoint, or BadInput.
+
+    ``levels`` is the checkpoint's scale (None when it is ticked); ``status``
+    one of ``LOG_STATUSES`` or None; ``rating`` the level as typed, or None.
+    ``words`` names the two choices as the caller's user sees them.
+    """
+    if status is not None and status not in LOG_STATUSES:
+        raise BadInput(f"unknown status '{status}'; use one of: {', '.join(LOG_STATUSES)}")
+    if levels:
+        if status == "note" and rating is None:
+            return "note", None
+        if status is not None or rating is None:
+            raise BadInput(f"checkpoint {checkpoint_id} is rated, not ticked: use "
+                           f"{words['rating']} with one of: {', '.join(levels)}")
+        folded = rating.strip().casefold()
+        for level in levels:
+            if level.casefold() == folded:
+                return "rated", level
+        raise BadInput(f"'{rating}' is not a level of {checkpoint_id}; use one of: "
+                       f"{', '.join(levels)}")
+    if rating is not None:
+        raise BadInput(f"checkpoint {checkpoint_id} is ticked, not rated: use "
+                       f"{words['status']} with one of: {', '.join(STATUS_KINDS)} "
+                       f"(or {words['default']})")
+    return status or "done", None
+
+
+# -- dates -----------------------------------------------------------------
+# An event records what happened, so it cannot be dated after today (a target
+# date is a plan).  Dates before 2000, or before the site joined, are likely
+# typing mistakes but can be true, so they are recorded with a warning.
+
+EARLIEST_LIKELY = dt.date(2000, 1, 1)
+
+
+def future_event(day: dt.date, today: dt.date, what: str = "the date") -> str | None:
+    """Why an event dated ``day`` is refused, or None."""
+    if day > today:
+        return (f"{what} {day.isoformat()} is after today ({today.isoformat()}): an event "
+                "records what happened; for a target date use 'scaletrack plan'")
+    return None
+
+
+def unlikely_date(day: dt.date, joined: dt.date | None, site: str,
+                  what: str = "the date") -> str | None:
+    """A warning for a date that is probably mistyped, or None."""
+    if day < EARLIEST_LIKELY:
+        return f"{what} {day.isoformat()} is before {EARLIEST_LIKELY.year}; recorded anyway"
+    if joined is not None and day < joined:
+        return (f"{what} {day.isoformat()} is before {site} joined "
+                f"({joined.isoformat()}); recorded anyway")
+    return None
+
+
+def plan_dates(due_on: dt.date, set_on: dt.date) -> str | None:
+    """Why a plan is refused, or None: it cannot fall due before it was agreed."""
+    if due_on < set_on:
+        return (f"the plan is due {due_on.isoformat()}, before it was agreed "
+                f"({set_on.isoformat()})")
+    return None
