@@ -222,3 +222,52 @@ def import_events(app, path, dry_run, initiative):
     else:
         say(f"Imported {result.added} events ({result.already} were already recorded)"
             f"{sites}.")
+
+
+@events.command("template")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="File to write [default: standard output].")
+@click.option("--excel", is_flag=True,
+              help="Start the file with a byte-order mark so Excel reads accents correctly.")
+@initiative_option
+@pass_app
+def template(app, output, excel, initiative):
+    """Write a CSV to fill in by hand, then bring in with 'events import'.
+
+    Columns: site, checkpoint, status, rating, occurred_on, note, evidence,
+    with one example row per checkpoint of the initiative's framework. Keep
+    the rows that happened and edit them: status is done, started, blocked,
+    reopened or note for a ticked checkpoint (empty means done); a rated
+    checkpoint takes a rating, one of its levels. Dates are YYYY-MM-DD.
+    Import also reads the file saved with semicolons or tabs.
+
+    \b
+    Examples:
+      scaletrack events template -o milestones.csv --excel
+      scaletrack events import milestones.csv --dry-run
+    """
+    import os
+    import shlex
+    import sys
+    import tempfile
+
+    from tracker.exchange.template import template_csv, template_rows
+
+    rows = template_rows(app.store, initiative)
+    data = ("\ufeff" if excel else "") + template_csv(rows)
+    if not output:
+        sys.stdout.buffer.write(data.encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return
+    folder = os.path.dirname(os.path.abspath(output))
+    try:  # beside the target, then renamed: a failure leaves any earlier file as it was
+        fd, temp = tempfile.mkstemp(prefix=".template-", suffix=".csv", dir=folder)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data.encode("utf-8"))
+        os.replace(temp, output)
+    except OSError as exc:
+        from tracker.errors import BadInput
+
+        raise BadInput(f"cannot write {output}: {exc.strerror or exc}") from None
+    say(f"Wrote a template of {len(rows)} example rows to {output}; edit it, then: "
+        f"scaletrack events import {shlex.quote(output)}")
