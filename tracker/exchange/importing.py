@@ -306,6 +306,7 @@ def _retract(conn, result: ImportResult, prefix: str, retractions: list, ids: _I
     info = ids.find({target for _, _, target, _ in retractions})
     retraction_ids = {ids.ids[slot] for _, _, _, slot in retractions if slot >= 0}
     retracted: dict[int, int] = {}
+    ready: list[tuple] = []
     find = _select_sql(conn, "SELECT id FROM events WHERE idempotency_key >= {} "
                              "AND idempotency_key < {}")
     earlier = _select_sql(conn, "SELECT id, idempotency_key FROM events WHERE retracts = {}")
@@ -339,14 +340,17 @@ def _retract(conn, result: ImportResult, prefix: str, retractions: list, ids: _I
                 _problem(result, line, f"retracts event_id {target}, which was not imported")
                 continue
             db_id = found[0]
-        before = conn.exec_driver_sql(earlier, (db_id,)).first()
+        # an event this import added can have no retraction but this import's own
+        before = conn.exec_driver_sql(earlier, (db_id,)).first() if db_id <= held else None
         if before is not None:
             if before[1] != values[13]:
                 _problem(result, line, f"event_id {target} was already retracted, by event "
                                        f"{before[0]}")
             continue
         values[11] = db_id
-        result.added += conn.exec_driver_sql(insert_sql, [tuple(values)]).rowcount
+        ready.append(tuple(values))
+    if ready and not result.problem_count:
+        result.added += conn.exec_driver_sql(insert_sql, ready).rowcount
 
 
 def _checked_rows(path: Path, checker: Checker, on_bytes: Callable[[int], None] | None
