@@ -79,3 +79,19 @@ def test_kind_and_status_together_are_refused(mini, tmp_path):
                     "2026-01-05\n")
     r = mini("events", "import", str(path), code=2)
     assert "both 'kind' and 'status' columns: keep one" in r.stderr
+
+
+def test_json_lines_take_the_same_person_fields(mini, tmp_path):
+    path = tmp_path / "typed.jsonl"
+    path.write_text('{"site": "North", "checkpoint": "a", "status": "Started", '
+                    '"occurred_on": "2026-01-05"}\n'
+                    '{"site": "North", "checkpoint": "health.funding", "rating": "RED", '
+                    '"occurred_on": "2026-01-06"}\n')
+    mini("events", "import", str(path))
+    assert mini.rows("SELECT checkpoint, kind, rating FROM events ORDER BY id") == [
+        ("plan.a", "started", None), ("health.funding", "rated", "red")]
+    both = tmp_path / "both.jsonl"
+    both.write_text('{"site": "North", "checkpoint": "a", "status": "done", "kind": "done", '
+                    '"occurred_on": "2026-01-05"}\n')
+    r = mini("events", "import", str(both), code=2)
+    assert r.stderr.splitlines()[1] == "line 1: both 'kind' and 'status' fields: keep one"

@@ -124,6 +124,8 @@ def _json_records(text: Iterator[str]) -> Iterator[tuple[int, dict | str]]:
         if problem:
             yield line, problem
             continue
+        if "status" in obj:  # a person's name for the export's kind, as in CSV
+            obj["kind"] = obj.pop("status")
         yield line, {k: "" if v is None else v if isinstance(v, str) else str(v)
                      for k, v in obj.items()}
 
@@ -132,6 +134,8 @@ def _json_problem(obj: dict) -> str | None:
     unknown = [k for k in obj if k not in ACCEPTED]
     if unknown:
         return (f"unknown field(s) {_names(unknown)} (fields: {', '.join(COLUMNS)})")
+    if "kind" in obj and "status" in obj:
+        return "both 'kind' and 'status' fields: keep one"
     for key, value in obj.items():
         if value is None or isinstance(value, str):
             continue
