@@ -265,7 +265,8 @@ def test_demo(run, tmp_path):
     assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == [
         "adoption.png", "compare.csv", "compare.png", "gaps.csv", "gaps.png", "report.md",
         "status.csv", "timeline.png"]
-    assert "Leeds reached test-of-scale-up" in (tmp_path / "demo" / "report.md").read_text()
+    md = (tmp_path / "demo" / "report.md").read_text()
+    assert "Leeds completed Phase 3: Test of scale-up (test-of-scale-up) on 2026-07-12" in md
 
 
 def test_version_and_module_entry_point():

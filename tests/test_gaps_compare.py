@@ -14,7 +14,10 @@ Dogwood  every stage: plan 01-02..01-12 (10 d), pilot 01-20..02-19 (30 d), sprea
 Elm      plan.a 02-01, pilot.d 02-20 (logged last, back-dated), plan.b never;
          SCIE networks and staff-turnover (key) rated barrier 02-15
 Fir      joined 2026-02-01, nothing since
-Sites reaching plan: 10, 15, 20, 30 days (median 17.5); pilot: 28, 30, 40 (median 30).
+Sites completing plan: 10, 15, 20, 30 days (median 17.5); pilot: 28, 30, 40 (median 30);
+SIC durations (first to last checkpoint done) are the same here, every first event being a
+done.  Open (entered, not completed): plan Elm 149 days; pilot Cedar 112, Elm 130 (median
+121); spread Ash 29.
 """
 
 from __future__ import annotations
@@ -88,15 +91,15 @@ EXPECTED_GAPS = [
     ("Birch", "spread", "spread.h", "open", "not started"),
     ("Cedar", "pilot", "pilot.e", "blocked", "blocked since 2026-04-01"),
     ("Cedar", "pilot", None, "slow",
-     "112 days in this stage; the 3 sites that reached it took a median of 30"),
+     "112 days in this stage; the 3 sites that completed it took a median of 30"),
     ("Elm", "plan", None, "stalled", "no events for 130 days (last event 2026-02-20)"),
     ("Elm", "plan", None, "slow",
-     "149 days in this stage; the 4 sites that reached it took a median of 17.5"),
+     "149 days in this stage; the 4 sites that completed it took a median of 17.5"),
     ("Elm", "scie-factors", "scie-factors.staff-turnover", "at-worst-level",
      "rated barrier on 2026-02-15 (key factor for social care)"),
     ("Elm", "scie-factors", "scie-factors.networks", "at-worst-level",
      "rated barrier on 2026-02-15"),
-    ("Elm", "plan", "plan.b", "skipped", "not done, though the site has reached into pilot"),
+    ("Elm", "plan", "plan.b", "skipped", "not done, though the site has entered pilot"),
     ("Fir", "plan", None, "stalled",
      "no events for 149 days (no events since joining on 2026-02-01)"),
     ("Fir", "plan", "plan.a", "open", "not started"),
@@ -145,14 +148,15 @@ def test_stalled_after_and_as_of_change_the_gaps(programme, run):
 
 def test_compare_rollup_and_matrix(programme):
     c = compare(snapshot(programme, "Mini", AS_OF).status)
-    rollup = [(r.stage, r.sites_with_activity, r.pct_with_activity, r.sites_reached,
-               r.pct_reached, r.mean_proportion, r.median_duration_days) for r in c.rollup]
+    rollup = [(r.stage, r.sites_entered, r.pct_entered, r.sites_completed, r.pct_completed,
+               r.mean_proportion, r.median_duration_days, r.median_days_in_stage)
+              for r in c.rollup]
     assert rollup == [
-        ("plan", 5, 83.3, 4, 66.7, 0.75, 20),
-        ("pilot", 5, 83.3, 3, 50.0, 0.6667, 40),
-        ("spread", 2, 33.3, 1, 16.7, 0.2222, 29),
+        ("plan", 5, 83.3, 4, 66.7, 0.75, 17.5, 149),
+        ("pilot", 5, 83.3, 3, 50.0, 0.6667, 30, 121),
+        ("spread", 2, 33.3, 1, 16.7, 0.2222, 29, 29),
     ]
-    cells = {(m.site, m.stage): (round(m.proportion, 4), m.reached_on) for m in c.matrix}
+    cells = {(m.site, m.stage): (round(m.proportion, 4), m.completed_on) for m in c.matrix}
     assert cells[("Dogwood", "spread")] == (1.0, D(2026, 3, 30))
     assert cells[("Elm", "plan")] == (0.5, None)
     assert cells[("Ash", "spread")] == (0.3333, None)
@@ -168,20 +172,20 @@ def test_compare_json_shape(programme, run):
     doc = json.loads(run("compare", "--as-of", "2026-06-30", "--format", "json").stdout)
     assert list(doc) == ["as_of", "matrix", "rollup", "checklists"]
     assert doc["matrix"][0] == {"site": "Ash", "stage": "plan", "proportion": 1.0,
-                                "reached_on": "2026-01-20"}
-    assert doc["rollup"][1] == {"stage": "pilot", "sites_with_activity": 5,
-                                "pct_with_activity": 83.3, "sites_reached": 3,
-                                "pct_reached": 50.0, "mean_proportion": 0.6667,
-                                "median_duration_days": 40}
+                                "completed_on": "2026-01-20"}
+    assert doc["rollup"][1] == {"stage": "pilot", "sites_entered": 5, "pct_entered": 83.3,
+                                "sites_completed": 3, "pct_completed": 50.0,
+                                "mean_proportion": 0.6667, "median_duration_days": 30,
+                                "median_days_in_stage": 121}
     csv_lines = run("compare", "--as-of", "2026-06-30", "--format", "csv").stdout.splitlines()
     assert csv_lines == [
-        "stage,sites_with_activity,pct_with_activity,sites_reached,pct_reached,"
-        "mean_proportion,median_duration_days",
-        "plan,5,83.3,4,66.7,0.75,20", "pilot,5,83.3,3,50.0,0.6667,40",
-        "spread,2,33.3,1,16.7,0.2222,29"]
+        "stage,sites_entered,pct_entered,sites_completed,pct_completed,"
+        "mean_proportion,median_duration_days,median_days_in_stage",
+        "plan,5,83.3,4,66.7,0.75,17.5,149", "pilot,5,83.3,3,50.0,0.6667,30,121",
+        "spread,2,33.3,1,16.7,0.2222,29,29"]
     table = run("compare", "--as-of", "2026-06-30").stdout
     pilot = next(line for line in table.splitlines() if line.startswith("pilot "))
-    assert pilot.split() == ["pilot", "5", "(83.3%)", "3", "(50%)", "67%", "40"]
+    assert pilot.split() == ["pilot", "5", "(83.3%)", "3", "(50%)", "67%", "30", "121"]
     assert "Dogwood  100% 2026-01-12  100% 2026-02-19  100% 2026-03-30" in table
 
 
@@ -273,7 +277,7 @@ def test_nasss_status_and_compare_through_the_cli(tech, run):
     comp = json.loads(run("compare", "-i", "Tech", "--as-of", "2026-06-30", "--format",
                           "json").stdout)
     assert comp["rollup"][0]["levels"] == {"simple": 1, "complicated": 1, "complex": 1}
-    assert comp["rollup"][0]["sites_with_activity"] == 1
+    assert comp["rollup"][0]["sites_entered"] == 1
     r = run("plan", "North", "condition", "--due", "2026-12-31", "-i", "Tech", code=2)
     assert "takes no plans" in r.stderr
 

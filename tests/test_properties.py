@@ -99,18 +99,37 @@ SETTINGS = settings(max_examples=50, deadline=None,
 
 @SETTINGS
 @given(history=events)
-def test_proportions_and_reached_stages(shared, history):
+def test_proportions_entered_and_completed_stages(shared, history):
     store, catalog = shared
     status = snapshot(store, build(store, catalog, history), AS_OF).status
+    order = [s.id for s in status.framework.stages]
     for site in status.sites:
         for stage in site.stages:
             assert 0.0 <= stage.proportion <= 1.0
             assert 0 <= stage.done <= stage.total
-            if stage.reached_on is not None:
+            # SIC: entered once a checkpoint is done; duration from entry to the last done
+            assert (stage.entered_on is None) == (stage.done == 0)
+            assert (stage.last_done_on is None) == (stage.done == 0)
+            if stage.entered_on is not None:
+                assert (stage.first_activity <= stage.entered_on <= stage.last_done_on
+                        <= stage.last_activity <= AS_OF)
+                assert stage.duration_days == (stage.last_done_on - stage.entered_on).days
+            else:
+                assert stage.duration_days is None
+            if stage.completed_on is not None:
                 assert stage.proportion == 1.0 and stage.done == stage.total
-                assert stage.first_activity <= stage.reached_on <= AS_OF
-            if stage.duration_days is not None:
-                assert stage.duration_days >= 0
+                assert stage.completed_on == stage.last_done_on
+                assert stage.days_in_stage == (stage.completed_on - stage.first_activity).days
+            elif stage.first_activity is not None:
+                assert stage.done < stage.total
+                assert stage.days_in_stage == (AS_OF - stage.first_activity).days
+            else:
+                assert stage.days_in_stage is None
+        entered = [st.stage for st in site.stages if st.entered_on is not None]
+        assert site.furthest_stage == (entered[-1] if entered else None)
+        not_completed = [st.stage for st in site.stages if st.completed_on is None]
+        assert site.current_stage == (not_completed[0] if not_completed else "complete")
+        assert site.current_stage == "complete" or site.current_stage in order
 
 
 @SETTINGS

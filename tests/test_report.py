@@ -44,7 +44,8 @@ def test_report_folder_and_summary(quarter, run, tmp_path):
     lines = md.splitlines()
     assert lines[0] == "# Small: progress report, 2026 Q2 (Apr-Jun 2026)"
     assert "As of 2026-06-30. Framework: Mini test framework (mini, version 0.1). 4 sites." in md
-    assert "- 1 site reached a stage this period: A reached pilot on 2026-04-20." in lines
+    assert ("- 1 site completed a stage this period: A completed Pilot (pilot) on 2026-04-20."
+            in lines)
     assert "- Stalled (no events for over 90 days): D." in lines
     assert ("- Key social care barriers (SCIE): C: recruitment and turnover of staff." in lines)
     assert "- B: blocked at plan.b: blocked since 2026-05-02" in lines

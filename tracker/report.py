@@ -2,7 +2,7 @@
 
 Every chart has its data beside it as CSV, for readers who cannot see the
 charts, and ``report.md`` says in sentences what changed in the period: which
-sites reached a stage, which gaps opened and closed, which sites stalled, and
+sites completed a stage, which gaps opened and closed, which sites stalled, and
 where the key social care barriers are.  Everything is computed for one as-of
 date, so the same command gives the same folder later.
 """
@@ -51,17 +51,17 @@ def summarise(now: Snapshot, before: Snapshot, period: Period) -> dict:
     keys_now = {_gap_key(g) for g in gaps_now}
     # a checkpoint that still has a gap (open before, blocked now) is not resolved
     checkpoints_now = {(g.site, g.checkpoint) for g in gaps_now if g.checkpoint}
-    reached = []
+    completed = []
     for site in now.status.sites:
         for st in site.stages:
-            if period.contains(st.reached_on) and now.framework.kind == "phased":
-                reached.append((site.site, st.stage, st.reached_on))
-    reached.sort(key=lambda r: (r[2], r[0]))
+            if period.contains(st.completed_on) and now.framework.kind == "phased":
+                completed.append((site.site, st.stage, st.completed_on))
+    completed.sort(key=lambda r: (r[2], r[0]))
     barriers = [g for g in gaps_now if g.kind == "at-worst-level" and g.key
                 and g.stage == SCIE_FACTORS_ID]
     return {
         "gaps": gaps_now,
-        "reached": reached,
+        "completed": completed,
         "new_gaps": [g for g in gaps_now if _gap_key(g) not in gaps_before],
         "resolved_gaps": [g for k, g in gaps_before.items() if k not in keys_now
                           and (g.site, g.checkpoint) not in checkpoints_now],
@@ -118,13 +118,14 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
              f"{fw.version}). {n_sites} site{'s' if n_sites != 1 else ''}.", "",
              "## Summary", ""]
     if fw.kind == "phased":
-        if s["reached"]:
-            sites = sorted({r[0] for r in s["reached"]})
-            lines.append(f"- {len(sites)} site{'s' if len(sites) != 1 else ''} reached a stage "
-                         f"this period: " + "; ".join(f"{site} reached {stage} on {day}"
-                                                      for site, stage, day in s["reached"]) + ".")
+        if s["completed"]:
+            sites = sorted({r[0] for r in s["completed"]})
+            lines.append(f"- {len(sites)} site{'s' if len(sites) != 1 else ''} completed a "
+                         f"stage this period: " + "; ".join(
+                             f"{site} completed {_stage(fw, stage)} on {day}"
+                             for site, stage, day in s["completed"]) + ".")
         else:
-            lines.append("- No site reached a new stage this period.")
+            lines.append("- No site completed a stage this period.")
     lines.append(f"- {len(s['gaps'])} gaps open at the as-of date: {len(s['new_gaps'])} new this "
                  f"period, {len(s['resolved_gaps'])} resolved.")
     if s["stalled"]:
@@ -140,10 +141,11 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
     lines.append("")
 
     if fw.kind == "phased":
-        lines += ["## Sites that reached a stage this period", ""]
-        if s["reached"]:
-            lines += ["| site | stage | reached on |", "| --- | --- | --- |"]
-            lines += [f"| {site} | {stage} | {day} |" for site, stage, day in s["reached"]]
+        lines += ["## Sites that completed a stage this period", ""]
+        if s["completed"]:
+            lines += ["| site | stage | completed on |", "| --- | --- | --- |"]
+            lines += [f"| {site} | {_stage(fw, stage)} | {day} |"
+                      for site, stage, day in s["completed"]]
         else:
             lines.append("None.")
         lines.append("")
@@ -154,13 +156,14 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
     lines += ["## Key social care barriers (SCIE factors)", ""] + _gap_list(s["key_barriers"])
 
     lines += ["## Programme roll-up", "",
-              "| stage | sites with activity | sites reached | mean share done | "
-              "median days |", "| --- | --- | --- | --- | --- |"]
+              "| stage | sites entered | sites completed | mean share done | "
+              "median duration (days) | median days open |",
+              "| --- | --- | --- | --- | --- | --- |"]
     for r in comparison.rollup:
-        median = "-" if r.median_duration_days is None else f"{r.median_duration_days:g}"
-        lines.append(f"| {r.stage} | {r.sites_with_activity} ({r.pct_with_activity:g}%) | "
-                     f"{r.sites_reached} ({r.pct_reached:g}%) | {r.mean_proportion:.0%} | "
-                     f"{median} |")
+        lines.append(f"| {_stage(fw, r.stage)} | {r.sites_entered} ({r.pct_entered:g}%) | "
+                     f"{r.sites_completed} ({r.pct_completed:g}%) | {r.mean_proportion:.0%} | "
+                     f"{_dash(r.median_duration_days)} | {_dash(r.median_days_in_stage)} |")
+    lines += ["", ROLLUP_NOTE]
     lines += ["", "## Charts", ""]
     for kind, files in chart_files.items():
         lines.append(f"### {CHART_TITLES[kind]}")
@@ -175,6 +178,27 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
     lines += [f"- [{name}]({name}): {described[name]}" for name in tables]
     lines.append("")
     return "\n".join(lines)
+
+
+ROLLUP_NOTE = (
+    "A site has entered a stage once one of its required checkpoints is done, and completed "
+    "it once all are. Mean share done is the Stages of Implementation Completion (SIC) "
+    "proportion averaged over all sites; median duration is the SIC duration (days from the "
+    "first to the last checkpoint done) of the sites that completed the stage; median days "
+    "open counts, for the sites in the stage that have not completed it, the days since "
+    "their first event in it.")
+
+
+def _dash(value) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _stage(fw, stage_id: str) -> str:
+    """A stage (or checklist) as a reader knows it: its title, the id in brackets."""
+    for group in (*fw.stages, *fw.checklists):
+        if group.id == stage_id:
+            return f"{group.title} ({stage_id})"
+    return stage_id
 
 
 def _factor(fw, checkpoint: str) -> str:

@@ -6,14 +6,22 @@ keys), so they are built in one place and documented in the README.
 
 from __future__ import annotations
 
+import datetime as dt
+import textwrap
+
 from tracker.analysis.domains import domain_views, level_counts
 from tracker.analysis.gaps import KIND_ORDER
 from tracker.analysis.status import Status
 from tracker.dates import iso
 from tracker.tables import render, to_json, to_table
 
-STATUS_CSV = ["site", "region", "current_stage", "furthest_stage", "stage", "done", "total",
-              "proportion", "first_activity", "last_activity", "reached_on", "duration_days"]
+STAGE_FIELDS = ["done", "total", "proportion", "first_activity", "last_activity", "entered_on",
+                "last_done_on", "duration_days", "completed_on", "days_in_stage"]
+STATUS_CSV = ["site", "region", "current_stage", "furthest_stage", "stage", *STAGE_FIELDS]
+
+
+def _stage_fields(st) -> dict:
+    return {name: getattr(st, name) for name in STAGE_FIELDS}
 
 
 def status_document(status: Status) -> dict:
@@ -30,11 +38,10 @@ def status_document(status: Status) -> dict:
                 "furthest_stage": s.furthest_stage,
                 "last_activity": iso(s.last_activity),
                 "stages": [
-                    {"stage": st.stage, "done": st.done, "total": st.total,
-                     "proportion": round(st.proportion, 4),
-                     "first_activity": iso(st.first_activity),
-                     "last_activity": iso(st.last_activity),
-                     "reached_on": iso(st.reached_on), "duration_days": st.duration_days}
+                    {"stage": st.stage,
+                     **{k: round(v, 4) if k == "proportion" else
+                        iso(v) if isinstance(v, dt.date) else v
+                        for k, v in _stage_fields(st).items()}}
                     for st in s.stages
                 ],
             }
@@ -48,11 +55,8 @@ def status_rows(status: Status) -> list[dict]:
     for s in status.sites:
         for st in s.stages:
             rows.append({"site": s.site, "region": s.region, "current_stage": s.current_stage,
-                         "furthest_stage": s.furthest_stage, "stage": st.stage, "done": st.done,
-                         "total": st.total, "proportion": st.proportion,
-                         "first_activity": st.first_activity,
-                         "last_activity": st.last_activity, "reached_on": st.reached_on,
-                         "duration_days": st.duration_days})
+                         "furthest_stage": s.furthest_stage, "stage": st.stage,
+                         **_stage_fields(st)})
     return rows
 
 
@@ -141,8 +145,20 @@ def gaps_view(gaps: list, status: Status, fmt: str) -> str:
 
 # -- compare ----------------------------------------------------------------
 
-ROLLUP_COLUMNS = ["stage", "sites_with_activity", "pct_with_activity", "sites_reached",
-                  "pct_reached", "mean_proportion", "median_duration_days"]
+ROLLUP_COLUMNS = ["stage", "sites_entered", "pct_entered", "sites_completed", "pct_completed",
+                  "mean_proportion", "median_duration_days", "median_days_in_stage"]
+
+
+ROLLUP_KEY = textwrap.fill(
+    "entered: sites with a required checkpoint done; completed: every required checkpoint "
+    "done; mean done: the SIC proportion over all sites; median duration: the SIC duration "
+    "(first to last checkpoint done) of the sites that completed the stage; median days "
+    "open: days since the first event, for the sites in the stage that have not completed "
+    "it.", 90) + "\n"
+
+
+def _days_cell(value) -> str | None:
+    return None if value is None else f"{value:g}"
 
 
 def compare_document(comparison) -> dict:
@@ -150,7 +166,7 @@ def compare_document(comparison) -> dict:
     doc = {
         "as_of": iso(status.as_of),
         "matrix": [{"site": c.site, "stage": c.stage, "proportion": round(c.proportion, 4),
-                    "reached_on": iso(c.reached_on)} for c in comparison.matrix],
+                    "completed_on": iso(c.completed_on)} for c in comparison.matrix],
         "rollup": [{k: getattr(r, k) for k in ROLLUP_COLUMNS} for r in comparison.rollup],
         "checklists": [{"checkpoint": c.checkpoint, "title": c.title, "key": c.key,
                         "rated": c.rated, "at_worst_level": c.at_worst_level,
@@ -186,22 +202,23 @@ def compare_view(comparison, fmt: str) -> str:
             row = {"site": s.site}
             for st in s.stages:
                 row[st.stage] = (f"{st.proportion:.0%}" +
-                                 (f" {st.reached_on.isoformat()}" if st.reached_on else ""))
+                                 (f" {st.completed_on.isoformat()}" if st.completed_on else ""))
             matrix.append(row)
-        out.append("Share of checkpoints done, with the date each stage was reached:")
+        out.append("Share of required checkpoints done, with the date each stage was completed:")
         out.append(render(matrix, ["site"] + stage_ids, "table"))
     n = len(status.sites)
     out.append(f"Programme roll-up ({n} site{'' if n == 1 else 's'}):")
     rows = []
     for r in comparison.rollup:
         rows.append({"stage": r.stage,
-                     "with activity": f"{r.sites_with_activity} ({r.pct_with_activity:g}%)",
-                     "reached": f"{r.sites_reached} ({r.pct_reached:g}%)",
+                     "entered": f"{r.sites_entered} ({r.pct_entered:g}%)",
+                     "completed": f"{r.sites_completed} ({r.pct_completed:g}%)",
                      "mean done": f"{r.mean_proportion:.0%}",
-                     "median days": None if r.median_duration_days is None
-                     else f"{r.median_duration_days:g}"})
-    out.append(render(rows, ["stage", "with activity", "reached", "mean done", "median days"],
-                      "table"))
+                     "median duration": _days_cell(r.median_duration_days),
+                     "median days open": _days_cell(r.median_days_in_stage)})
+    out.append(render(rows, ["stage", "entered", "completed", "mean done", "median duration",
+                             "median days open"], "table"))
+    out.append(ROLLUP_KEY)
     rated = [c for c in comparison.checklists if c.rated]
     if rated:
         out.append("Checklist ratings (sites at the worst level / sites rating it):")

@@ -1,11 +1,24 @@
 """Site comparison and the programme roll-up per stage.
 
-The roll-up is the table Stages of Implementation Completion studies publish
-(Nadeem et al. 2018, Table 2): per stage, the sites with any activity and the
-sites that reached it (n and % of all sites), the mean proportion of the
-stage done across all sites, and the median ``duration_days`` over the sites
-with any activity in the stage.  "Any activity" and "reached" are kept apart
-on purpose: many sites start a stage that few finish.
+Per stage (DESIGN section 5):
+
+- ``sites_entered``/``pct_entered``: sites that entered the stage (a required
+  checkpoint done), n and % of all sites;
+- ``sites_completed``/``pct_completed``: sites that completed it (every
+  required checkpoint done), n and %;
+- ``mean_proportion``: the SIC proportion, averaged over all sites;
+- ``median_duration_days``: the median SIC duration of the sites that
+  completed the stage;
+- ``median_days_in_stage`` (ours): the median ``days_in_stage`` of the sites
+  with any event in the stage that have not completed it, that is how long
+  the open ones have been at it.
+
+Nadeem, Saldana, Chapman & Schaper 2018 (Behavior Therapy 49(4):509-524),
+Table 2, reports per stage "% sites with any activities in this stage" and
+"% activities completed within each stage"; ``pct_entered`` and
+``mean_proportion`` are our counterparts of those two columns.  The other
+columns are ours.  Entered and completed are kept apart on purpose: many
+sites enter a stage that few complete.
 """
 
 from __future__ import annotations
@@ -21,18 +34,19 @@ class Cell:
     site: str
     stage: str
     proportion: float
-    reached_on: object
+    completed_on: object
 
 
 @dataclass(frozen=True)
 class Rollup:
     stage: str
-    sites_with_activity: int
-    pct_with_activity: float
-    sites_reached: int
-    pct_reached: float
+    sites_entered: int
+    pct_entered: float
+    sites_completed: int
+    pct_completed: float
     mean_proportion: float
     median_duration_days: float | None
+    median_days_in_stage: float | None
 
 
 @dataclass(frozen=True)
@@ -64,23 +78,28 @@ def _whole(x: float) -> float | int:
     return int(x) if float(x).is_integer() else x
 
 
+def _median(values: list) -> float | int | None:
+    return _whole(statistics.median(values)) if values else None
+
+
 def compare(status: Status) -> Comparison:
     sites = status.sites
-    matrix = [Cell(s.site, st.stage, st.proportion, st.reached_on)
+    matrix = [Cell(s.site, st.stage, st.proportion, st.completed_on)
               for s in sites for st in s.stages]
     rollup = []
     for stage in status.framework.stages:
         per_site = [s.stage(stage.id) for s in sites]
-        active = [st for st in per_site if st.active]
-        reached = [st for st in per_site if st.reached_on is not None]
-        durations = [st.duration_days for st in active]
+        entered = [st for st in per_site if st.entered]
+        completed = [st for st in per_site if st.completed]
+        open_ones = [st.days_in_stage for st in per_site if st.active and not st.completed]
         rollup.append(Rollup(
             stage=stage.id,
-            sites_with_activity=len(active), pct_with_activity=_pct(len(active), len(sites)),
-            sites_reached=len(reached), pct_reached=_pct(len(reached), len(sites)),
+            sites_entered=len(entered), pct_entered=_pct(len(entered), len(sites)),
+            sites_completed=len(completed), pct_completed=_pct(len(completed), len(sites)),
             mean_proportion=round(statistics.fmean([st.proportion for st in per_site]), 4)
             if per_site else 0.0,
-            median_duration_days=_whole(statistics.median(durations)) if durations else None,
+            median_duration_days=_median([st.duration_days for st in completed]),
+            median_days_in_stage=_median(open_ones),
         ))
     counts = []
     fw = status.framework

@@ -3,13 +3,15 @@
 Kinds (DESIGN section 5), most urgent first:
 
 - ``blocked``: a checkpoint whose latest status is blocked;
-- ``overdue``: a planned date for reaching a stage has passed and the stage is not reached;
+- ``overdue``: a plan's date for completing a stage has passed and the stage is not completed;
 - ``stalled``: no event for ``stalled_after`` days (default 90) and the site is not complete;
-- ``slow``: days since the current stage's first activity exceed 1.5 x the median
-  ``duration_days`` of the sites that reached that stage, when at least three did;
+- ``slow``: the current stage's ``days_in_stage`` (ours: from its first event of any
+  kind) exceeds 1.5 x the median ``days_in_stage`` of the sites that completed that
+  stage, when at least three did;
 - ``at-worst-level``: a rated checkpoint whose latest rating is the worst level of its
   scale (NASSS "complex", a SCIE factor rated "barrier"; key factors first);
-- ``skipped``: a required checkpoint not done in a stage before the site's furthest stage;
+- ``skipped``: a required checkpoint not done in a stage before the site's furthest stage
+  (the last stage it entered);
 - ``open``: a required checkpoint not done in the current stage;
 - ``unrated``: a rated checkpoint of a domain with no rating yet, once the site has been
   assessed at all (a site never assessed gets one row instead of one per checkpoint).
@@ -49,11 +51,11 @@ class Gap:
 
 
 def stage_medians(status: Status) -> dict[str, tuple[float, int]]:
-    """Median ``duration_days`` of the sites that reached each stage, and how many did."""
+    """Median ``days_in_stage`` of the sites that completed each stage, and how many did."""
     out = {}
     for stage in status.framework.stages:
-        durations = [s.stage(stage.id).duration_days for s in status.sites
-                     if s.stage(stage.id).reached_on is not None]
+        durations = [s.stage(stage.id).days_in_stage for s in status.sites
+                     if s.stage(stage.id).completed]
         if durations:
             out[stage.id] = (statistics.median(durations), len(durations))
     return out
@@ -85,7 +87,7 @@ def site_gaps(framework: Framework, site: SiteStatus, as_of: dt.date, plans: dic
         for stage_id in order:
             due = plans.get((site.site_id, stage_id))
             st = site.stage(stage_id)
-            if due is not None and due < as_of and st.reached_on is None:
+            if due is not None and due < as_of and not st.completed:
                 gaps.append(Gap(site.site, stage_id, None, "overdue",
                                 f"planned for {due.isoformat()}, {_days((as_of - due).days)} "
                                 f"ago; {st.done}/{st.total} done"))
@@ -106,11 +108,11 @@ def site_gaps(framework: Framework, site: SiteStatus, as_of: dt.date, plans: dic
         median = medians.get(site.current_stage)
         if (current.first_activity is not None and median is not None
                 and median[1] >= SLOW_MIN_SITES):
-            days_in = (as_of - current.first_activity).days
+            days_in = current.days_in_stage
             if days_in > SLOW_FACTOR * median[0]:
                 gaps.append(Gap(site.site, current.stage, None, "slow",
                                 f"{_days(days_in)} in this stage; the {median[1]} sites that "
-                                f"reached it took a median of {median[0]:g}"))
+                                f"completed it took a median of {median[0]:g}"))
 
     # at-worst-level ratings, key factors first
     worst: list[Gap] = []
@@ -137,7 +139,7 @@ def site_gaps(framework: Framework, site: SiteStatus, as_of: dt.date, plans: dic
                 state = states.get(cp.full_id)
                 if i < furthest:
                     gaps.append(Gap(site.site, stage.id, cp.full_id, "skipped",
-                                    f"not done, though the site has reached into "
+                                    f"not done, though the site has entered "
                                     f"{site.furthest_stage}"))
                     reported.add(cp.full_id)
                 elif i == current:

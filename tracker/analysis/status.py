@@ -1,18 +1,33 @@
-"""Per site and stage progress, as Stages of Implementation Completion measures it.
+"""Per site and stage progress: the Stages of Implementation Completion (SIC) scores,
+and figures of our own under names of their own.
 
-Definitions (DESIGN section 5), counting only live events on or before the
-as-of date, a checkpoint's state being its latest status event:
+SIC (Chamberlain, Brown & Saldana 2011, Implementation Science 6:116; Saldana
+2014, Implementation Science 9:43) records the date each activity of a stage
+is completed and scores, per stage, a duration and the proportion of the
+stage's activities completed, and per site how far it moved through the
+stages.  Here a checkpoint is an activity, and its completion date is the
+date of its latest ``done`` (a rated checkpoint: its first rating).  Only
+live events on or before the as-of date count; a checkpoint's state is its
+latest status event.  Over a stage's required checkpoints (DESIGN section 5):
 
-- ``done``/``total``: required checkpoints done / required checkpoints
-  (a rated checkpoint counts as done once it has a rating);
-- ``first_activity``/``last_activity``: earliest and latest event on any of the
-  stage's checkpoints, optional ones included;
-- ``reached_on``: when every required checkpoint is done, the date the last of
-  them became done;
-- ``duration_days``: first activity to ``reached_on``, or to the as-of date
-  while the stage is not reached;
-- ``current_stage``: the first stage not reached (``complete`` when all are);
-  ``furthest_stage``: the last stage with any activity.
+SIC's scores
+- ``done``/``total``/``proportion``: required checkpoints done, of those required;
+- ``entered_on``: the earliest completion date among the done checkpoints
+  (a note or a start does not enter a stage);
+- ``last_done_on``: the latest completion date among the done checkpoints;
+- ``duration_days``: ``entered_on`` to ``last_done_on`` in days (0 for one day);
+  it does not grow with the calendar;
+- per site, ``furthest_stage``: the last stage entered.
+
+Ours
+- ``first_activity``/``last_activity``: earliest and latest event of any kind
+  on the stage's checkpoints, optional ones included (the timeline's bands);
+- ``completed_on``: once every required checkpoint is done, the latest
+  completion date;
+- ``days_in_stage``: ``first_activity`` to ``completed_on``, or to the as-of
+  date while the stage is not completed (the ``slow`` gap compares these);
+- per site, ``current_stage``: the first stage not completed (``complete``
+  when all are), and ``last_activity``: the latest event of any kind.
 """
 
 from __future__ import annotations
@@ -43,12 +58,24 @@ class StageStatus:
     proportion: float
     first_activity: dt.date | None
     last_activity: dt.date | None
-    reached_on: dt.date | None
+    entered_on: dt.date | None
+    last_done_on: dt.date | None
     duration_days: int | None
+    completed_on: dt.date | None
+    days_in_stage: int | None
 
     @property
     def active(self) -> bool:
+        """Any event at all on the stage's checkpoints (ours; not SIC's entry)."""
         return self.first_activity is not None
+
+    @property
+    def entered(self) -> bool:
+        return self.entered_on is not None
+
+    @property
+    def completed(self) -> bool:
+        return self.completed_on is not None
 
 
 @dataclass
@@ -91,26 +118,30 @@ def done_on(cp: Checkpoint, state) -> dt.date | None:
 
 def stage_status(stage: Stage, states: dict, as_of: dt.date) -> StageStatus:
     required = stage.required
-    done_dates = [done_on(cp, states.get(cp.full_id)) for cp in required]
-    done = sum(d is not None for d in done_dates)
-    total = len(required)
+    done_dates = [d for d in (done_on(cp, states.get(cp.full_id)) for cp in required)
+                  if d is not None]
+    done, total = len(done_dates), len(required)
     touched = [states[cp.full_id] for cp in stage.checkpoints if cp.full_id in states]
     first = min((s.first_on for s in touched), default=None)
     last = max((s.last_on for s in touched), default=None)
-    reached = max(done_dates) if total and done == total else None
-    end = reached or as_of
-    duration = (end - first).days if first is not None else None
+    entered = min(done_dates, default=None)
+    last_done = max(done_dates, default=None)
+    completed = last_done if total and done == total else None
+    end = completed or as_of
     return StageStatus(stage=stage.id, done=done, total=total,
                        proportion=(done / total) if total else 1.0,
-                       first_activity=first, last_activity=last, reached_on=reached,
-                       duration_days=duration)
+                       first_activity=first, last_activity=last,
+                       entered_on=entered, last_done_on=last_done,
+                       duration_days=(last_done - entered).days if entered else None,
+                       completed_on=completed,
+                       days_in_stage=(end - first).days if first is not None else None)
 
 
 def site_status(framework: Framework, site: SiteInfo, states: dict, as_of: dt.date) -> SiteStatus:
     stages = [stage_status(st, states, as_of) for st in framework.stages]
     if framework.kind == "phased":
-        current = next((s.stage for s in stages if s.reached_on is None), COMPLETE)
-        furthest = next((s.stage for s in reversed(stages) if s.active), None)
+        current = next((s.stage for s in stages if s.completed_on is None), COMPLETE)
+        furthest = next((s.stage for s in reversed(stages) if s.entered), None)
     else:  # a domains framework has no order to progress through
         current = furthest = None
     last = max((s.last_on for s in states.values()), default=None)

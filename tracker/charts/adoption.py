@@ -13,8 +13,8 @@ STYLES = ("-", "--", "-.", ":")
 
 def curves(status):
     """Per stage, the sorted dates on which sites reached it."""
-    return {stage.id: sorted(s.stage(stage.id).reached_on for s in status.sites
-                             if s.stage(stage.id).reached_on is not None)
+    return {stage.id: sorted(s.stage(stage.id).completed_on for s in status.sites
+                             if s.stage(stage.id).completed_on is not None)
             for stage in status.framework.stages}
 
 

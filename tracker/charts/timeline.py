@@ -18,7 +18,7 @@ from tracker.charts.style import (BLACK, LANES_PER_PAGE, SHADE, STAGE_COLOURS, V
 def lane_order(status):
     """Furthest along first: most stages reached, then earliest start, then name."""
     def key(site):
-        reached = sum(st.reached_on is not None for st in site.stages)
+        reached = sum(st.completed_on is not None for st in site.stages)
         starts = [st.first_activity for st in site.stages if st.first_activity]
         return (-reached, min(starts) if starts else dt.date.max, site.site.casefold())
     return sorted(status.sites, key=key)
@@ -101,10 +101,10 @@ def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
         for st in site.stages:
             if st.first_activity is None:
                 continue
-            end = st.reached_on or as_of
+            end = st.completed_on or as_of
             x0 = mdates.date2num(st.first_activity)
             x1 = x0 + max((end - st.first_activity).days, 2)
-            bands.setdefault((st.stage, st.reached_on is not None), []).append(
+            bands.setdefault((st.stage, st.completed_on is not None), []).append(
                 [(x0, y - 0.3), (x1, y - 0.3), (x1, y + 0.3), (x0, y + 0.3)])
         done, blocked = site_marks(fw, site)
         done_x += done

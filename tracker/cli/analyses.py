@@ -15,9 +15,16 @@ from tracker.cli.app import as_of_option, cli, echo_data, format_option, initiat
 def status(app, as_of, fmt, initiative):
     """Show each site's progress through the framework's stages.
 
-    For every site and stage: checkpoints done of those required, first and
-    last activity, the date the stage was reached and the days spent in it;
-    and each site's current and furthest stage.
+    From Stages of Implementation Completion (SIC; Chamberlain, Brown &
+    Saldana 2011; Saldana 2014), per site and stage: required checkpoints
+    done and the proportion done; the date the stage was entered (its first
+    checkpoint done) and the last done; the duration between them; and each
+    site's furthest stage (the last one entered). Our own: first and last
+    event of any kind, the date the stage was completed (every required
+    checkpoint done), the days in the stage (first event to completion, or
+    to the as-of date), and each site's current stage (the first not
+    completed). The table shows checkpoints done per stage; --format csv
+    or json has every figure.
 
     \b
     Examples:
@@ -42,12 +49,14 @@ def status(app, as_of, fmt, initiative):
 def gaps(app, site_name, stalled_after, as_of, fmt, initiative):
     """List what stands between each site and its next stage.
 
-    Kinds, most urgent first: blocked, overdue (a plan date passed), stalled (no
-    events for --stalled-after days), slow (half as long again as the median
-    of the sites that finished the stage), at-worst-level (a NASSS domain rated
-    complex, a SCIE factor rated barrier; key factors first), skipped (not
-    done in a stage the site has moved past), open (not done in the current
-    stage) and unrated.
+    Kinds, most urgent first: blocked, overdue (a plan date passed and the
+    stage not completed), stalled (no events for --stalled-after days), slow
+    (days in the current stage, counted from its first event, half as long
+    again as the median of the sites that completed it, once three have),
+    at-worst-level (a NASSS domain rated complex, a SCIE factor rated
+    barrier; key factors first), skipped (not done in a stage before the
+    last one the site entered), open (not done in the current stage) and
+    unrated.
 
     \b
     Examples:
@@ -76,11 +85,16 @@ def gaps(app, site_name, stalled_after, as_of, fmt, initiative):
 def compare(app, as_of, fmt, initiative):
     """Compare sites stage by stage, with the programme roll-up.
 
-    The roll-up gives, per stage, the sites with any activity and the sites
-    that reached it (n and %), the mean share done, and the median days spent
-    by the sites with activity: the table Stages of Implementation Completion
-    studies publish. --format csv prints the roll-up; the per-site figures are
-    in 'status --format csv'.
+    The matrix gives each site's share of required checkpoints done per
+    stage and the date it completed the stage. The roll-up gives, per stage,
+    the sites that entered it and that completed it (n and %), the mean SIC
+    proportion over all sites, the median SIC duration of the sites that
+    completed it, and (ours) the median days in the stage of the sites still
+    at it. Nadeem, Saldana, Chapman & Schaper 2018 (Table 2) report per stage
+    the % of sites with any activities in it and the % of activities
+    completed; the entered % and mean proportion are our counterparts.
+    --format csv prints the roll-up; the per-site figures are in
+    'status --format csv'.
 
     \b
     Example:

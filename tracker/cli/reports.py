@@ -74,7 +74,7 @@ def chart(app, kind, output, quarter, start, end, as_of, initiative):
 def report(app, quarter, start, end, out, as_of, initiative):
     """Write a progress report folder: charts, CSV tables and report.md.
 
-    report.md says which sites reached a stage in the period, which gaps are
+    report.md says which sites completed a stage in the period, which gaps are
     new and which were resolved, which sites stalled and where key social care
     barriers are, and links every chart and table.
 
