@@ -55,7 +55,7 @@ def write_file(path: Path, n: int, sites: int = 1000, seed: int = 3) -> None:
             site = f"Site {rng.randrange(sites):04d}"
             on = (start + dt.timedelta(days=rng.randrange(1200))).isoformat()
             if last_plain and rng.random() < 0.02:
-                w.writerow((event_id, "Bench", "ihi-full-scale", "1.0", last_plain[1],
+                w.writerow((event_id, "Bench", "ihi-full-scale", fw.version, last_plain[1],
                             last_plain[2], last_plain[3], "retract", "", on,
                             "2026-01-01T00:00:00Z", "bench", "a mistake", "", last_plain[0],
                             "cli", "", ""))
@@ -63,13 +63,13 @@ def write_file(path: Path, n: int, sites: int = 1000, seed: int = 3) -> None:
                 continue
             if rng.random() < 0.3:
                 stage, cp, levels = rng.choice(rated)
-                w.writerow((event_id, "Bench", "ihi-full-scale", "1.0", site, stage, cp,
+                w.writerow((event_id, "Bench", "ihi-full-scale", fw.version, site, stage, cp,
                             "rated", rng.choice(levels), on, "2026-01-01T00:00:00Z", "bench",
                             "", "", "", "cli", "", ""))
             else:
                 stage, cp = rng.choice(ticked)
                 kind = rng.choice(("started", "done", "done", "blocked"))
-                w.writerow((event_id, "Bench", "ihi-full-scale", "1.0", site, stage, cp, kind,
+                w.writerow((event_id, "Bench", "ihi-full-scale", fw.version, site, stage, cp, kind,
                             "", on, "2026-01-01T00:00:00Z", "bench", f"event {event_id}", "",
                             "", "cli", "", ""))
                 last_plain = (event_id, site, stage, cp)

@@ -32,7 +32,9 @@ def test_frameworks_list_and_show(run):
     first = doc["stages"][0]["checkpoints"][0]
     assert first == {"id": "condition.nature", "title": "Nature of the condition or need",
                      "guidance": first["guidance"], "scale": ["simple", "complicated", "complex"],
-                     "optional": False}
+                     "optional": False, "key": False,
+                     "source": {"ref": "greenhalgh2017",
+                                "locator": "sub-domain 1A, 'nature of the condition or illness'"}}
     assert doc["checklists"][-1]["id"] == "scie-factors"
     ihi = json.loads(run("frameworks", "show", "ihi-full-scale", "--format", "json").stdout)
     assert ihi["stages"][0]["checkpoints"][0]["scale"] is None
@@ -66,7 +68,7 @@ def test_initiative_create_and_list(run):
             "--description", "spread", "--started", "2025-04-01")
     assert "Created initiative 'Shared Lives'" in r.stderr and r.stdout == ""
     rows = json.loads(run("initiative", "list", "--format", "json").stdout)
-    assert rows == [{"name": "Shared Lives", "framework": "ihi-full-scale", "version": "1.0",
+    assert rows == [{"name": "Shared Lives", "framework": "ihi-full-scale", "version": "2.0",
                      "sites": 0, "events": 0, "started": "2025-04-01", "description": "spread"}]
 
 
@@ -256,7 +258,7 @@ def test_demo(run, tmp_path):
     r = run("demo", "--out", str(tmp_path / "demo"))
     lines = r.stdout.splitlines()
     assert lines[0] == ("Shared Lives North (demo): IHI Framework for Going to Full Scale "
-                        "(ihi-full-scale 1.0), as of 2026-09-30")
+                        "(ihi-full-scale 2.0), as of 2026-09-30")
     leeds = next(line for line in lines if line.startswith("Leeds"))
     assert leeds.split()[:7] == ["Leeds", "full-scale", "full-scale", "6/6", "5/5", "4/4", "2/4"]
     assert "The sample is in" in r.stderr

@@ -227,3 +227,87 @@ def compare_view(comparison, fmt: str) -> str:
                             "sites": f"{c.at_worst_level}/{c.rated}"} for c in rated],
                           ["item", "worst level", "sites"], "table"))
     return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# frameworks show
+# ---------------------------------------------------------------------------
+
+def _provenance(item) -> dict:
+    """Where a stage or checkpoint comes from: a source, or added with a reason."""
+    if item.source:
+        return {"source": dict(item.source)}
+    if item.added:
+        return {"added": True, "reason": item.added}
+    return {"source": None}
+
+
+def framework_document(fw) -> dict:
+    """The documented shape of ``frameworks show --format json``."""
+    def group(s) -> dict:
+        return {
+            "id": s.id, "title": s.title, **_provenance(s),
+            "checkpoints": [
+                {"id": c.full_id, "title": c.title, "guidance": c.guidance,
+                 "scale": list(fw.scales[c.scale]) if c.scale else None,
+                 "optional": c.optional, "key": c.key, **_provenance(c)}
+                for c in s.checkpoints
+            ],
+        }
+    return {
+        "id": fw.id, "title": fw.title, "version": fw.version, "kind": fw.kind,
+        "citations": [dict(c) for c in fw.citations],
+        "references": {k: dict(v) for k, v in fw.references.items()},
+        "stages": [group(s) for s in fw.stages],
+        "checklists": [group(s) for s in fw.checklists],
+    }
+
+
+def _where_from(item) -> str:
+    if item.source:
+        return f"source: {item.source['ref']}, {item.source['locator']}"
+    if item.added:
+        return f"added by scaletrack: {item.added}"
+    return "source: not given"
+
+
+def framework_view(fw, fmt: str) -> str:
+    """``frameworks show`` as a table, CSV or JSON."""
+    if fmt == "json":
+        return to_json(framework_document(fw))
+    if fmt == "csv":
+        rows = []
+        for group in (*fw.stages, *fw.checklists):
+            for cp in group.checkpoints:
+                rows.append({"stage": group.id, "checkpoint": cp.full_id, "title": cp.title,
+                             "takes": ("rating: " + "/".join(fw.levels(cp))) if cp.scale else
+                                      ("optional" if cp.optional else "status"),
+                             "guidance": cp.guidance, "source": _where_from(cp)})
+        return render(rows, ["stage", "checkpoint", "title", "takes", "guidance", "source"],
+                      "csv")
+    out = [f"{fw.title}", f"id {fw.id}, version {fw.version}, {fw.kind}"]
+    if fw.summary:
+        out += ["", " ".join(fw.summary.split())]
+    out.append("")
+    for c in fw.citations:
+        ref = c.get("doi") and f"doi:{c['doi']}" or c.get("url", "")
+        out.append(f"  {c['authors']} ({c['year']}). {c['title']}. {c.get('source', '')} "
+                   f"{ref}".rstrip())
+    if fw.references:
+        out += ["", "References (the keys the sources below use):"]
+        for key, r in fw.references.items():
+            link = r.get("doi") and f"doi:{r['doi']}" or r.get("url", "")
+            out.append(f"  [{key}] {r['citation']} {link}".rstrip())
+    for group in (*fw.stages, *fw.checklists):
+        label = "checklist" if group.is_checklist else ("domain" if fw.kind == "domains"
+                                                         else "stage")
+        out += ["", f"{group.title}  [{label} {group.id}]"]
+        if group.source or group.added:
+            out.append(f"  ({_where_from(group)})")
+        for cp in group.checkpoints:
+            takes = ("rate: " + " / ".join(fw.levels(cp))) if cp.scale else "tick"
+            flags = (" (optional)" if cp.optional else "") + (" (key)" if cp.key else "")
+            out.append(f"  {cp.full_id}  {cp.title}{flags}  [{takes}]")
+            out.append(f"      {cp.guidance}")
+            out.append(f"      {_where_from(cp)}")
+    return "\n".join(out) + "\n"

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
+from tracker.catalog.files import builtin_dir, read_text
 from tracker.catalog.model import SCIE_FACTORS_ID, Framework
 from tracker.catalog.validation import validate_text
 from tracker.errors import BadInput, UnknownName
-
-
-def builtin_dir():
-    return resources.files("tracker.models_catalog")
 
 
 def catalog_dirs(extra: str | None = None) -> list:
@@ -26,24 +22,50 @@ def catalog_dirs(extra: str | None = None) -> list:
 
 
 class Catalog:
-    """Every framework reachable from the catalogue folders, by id."""
+    """Every framework reachable from the catalogue folders, by id.
+
+    The built-in files are read first.  A user's file may not take the id of a
+    built-in framework (initiatives would silently pin the user's copy under a
+    published framework's name), and two user files may not share an id; each
+    such file is skipped and reported in ``problems``, as is any broken file.
+    """
 
     def __init__(self, extra: str | None = None):
         self.frameworks: dict[str, Framework] = {}
         self.problems: list[str] = []
-        for directory in catalog_dirs(extra):
-            if isinstance(directory, Path) and not directory.is_dir():
+        builtin, *user = reversed(catalog_dirs(extra))
+        origin: dict[str, str] = {}
+        self._read(builtin, origin, builtin=True)
+        for directory in reversed(user):  # --catalog first, then SCALETRACK_CATALOG
+            if not directory.is_dir():
                 raise BadInput(f"catalogue folder '{directory}' does not exist "
                                "(check --catalog or SCALETRACK_CATALOG)")
-            for entry in sorted(directory.iterdir(), key=lambda p: p.name):
-                if not entry.name.endswith(".toml"):
-                    continue
-                text = entry.read_bytes().decode("utf-8", errors="replace")
-                fw, problems = validate_text(text, str(entry))
-                if fw is None:
-                    self.problems.extend(problems)
-                    continue
-                self.frameworks.setdefault(fw.id, fw)
+            self._read(directory, origin, builtin=False)
+
+    def _read(self, directory, origin: dict[str, str], builtin: bool) -> None:
+        for entry in sorted(directory.iterdir(), key=lambda p: p.name):
+            if not entry.name.endswith(".toml"):
+                continue
+            text, problem = read_text(entry)
+            if text is None:
+                self.problems.append(problem)
+                continue
+            fw, problems = validate_text(text, str(entry))
+            if fw is None:
+                self.problems.extend(problems)
+                continue
+            if fw.id in self.frameworks:
+                first = origin[fw.id]
+                if first == "built-in":
+                    self.problems.append(
+                        f"{entry}: id '{fw.id}' is a built-in framework's; a file of your own "
+                        "needs an id of its own (this file was skipped)")
+                else:
+                    self.problems.append(
+                        f"{entry}: id '{fw.id}' is already used by {first} (this file was skipped)")
+                continue
+            self.frameworks[fw.id] = fw
+            origin[fw.id] = "built-in" if builtin else str(entry)
 
     def get(self, framework_id: str) -> Framework:
         fw = self.frameworks.get(framework_id)

@@ -33,6 +33,8 @@ class Checkpoint:
     optional: bool = False
     key: bool = False
     group: str | None = None
+    source: dict | None = None   # {"ref": key into Framework.references, "locator": "Step 1"}
+    added: str | None = None     # the reason, when the checkpoint is ours and not the source's
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Stage:
     checkpoints: tuple[Checkpoint, ...]
     description: str = ""
     is_checklist: bool = False
+    source: dict | None = None
+    added: str | None = None
 
     @property
     def required(self) -> tuple[Checkpoint, ...]:
@@ -64,6 +68,7 @@ class Framework:
     stages: tuple[Stage, ...]
     checklists: tuple[Stage, ...] = ()
     source: str = ""
+    references: dict[str, dict] = field(default_factory=dict)
     _index: dict = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self):
@@ -116,34 +121,41 @@ class Framework:
 
     # -- serialisation ----------------------------------------------------
     def to_dict(self) -> dict:
+        """The pinned form.  Provenance keys appear only when set, so a definition
+        pinned before they existed hashes and reads back exactly as it did."""
         def group(s: Stage) -> dict:
-            return {
+            return _traced(s, {
                 "id": s.id, "title": s.title, "description": s.description,
                 "checkpoints": [
-                    {"id": c.id, "title": c.title, "guidance": c.guidance, "scale": c.scale,
-                     "optional": c.optional, "key": c.key, "group": c.group}
+                    _traced(c, {"id": c.id, "title": c.title, "guidance": c.guidance,
+                                "scale": c.scale, "optional": c.optional, "key": c.key,
+                                "group": c.group})
                     for c in s.checkpoints
                 ],
-            }
-        return {
+            })
+        doc = {
             "id": self.id, "title": self.title, "version": self.version, "kind": self.kind,
             "summary": self.summary, "citations": [dict(c) for c in self.citations],
             "scales": {k: list(v) for k, v in self.scales.items()},
             "stages": [group(s) for s in self.stages],
             "checklists": [group(s) for s in self.checklists],
         }
+        if self.references:
+            doc["references"] = {k: dict(v) for k, v in self.references.items()}
+        return doc
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "") -> "Framework":
         def group(d: dict, is_checklist: bool) -> Stage:
             return Stage(
                 id=d["id"], title=d["title"], description=d.get("description", ""),
-                is_checklist=is_checklist,
+                is_checklist=is_checklist, source=d.get("source"), added=d.get("added"),
                 checkpoints=tuple(
                     Checkpoint(id=c["id"], full_id=f"{d['id']}.{c['id']}", title=c["title"],
                                guidance=c.get("guidance", ""), scale=c.get("scale"),
                                optional=bool(c.get("optional", False)),
-                               key=bool(c.get("key", False)), group=c.get("group"))
+                               key=bool(c.get("key", False)), group=c.get("group"),
+                               source=c.get("source"), added=c.get("added"))
                     for c in d["checkpoints"]),
             )
         return cls(
@@ -152,7 +164,7 @@ class Framework:
             scales={k: tuple(v) for k, v in data.get("scales", {}).items()},
             stages=tuple(group(s, False) for s in data.get("stages", ())),
             checklists=tuple(group(s, True) for s in data.get("checklists", ())),
-            source=source,
+            source=source, references=dict(data.get("references", {})),
         )
 
     def content_hash(self) -> str:
@@ -168,23 +180,15 @@ class Framework:
             summary=self.summary, citations=self.citations,
             scales={**other.scales, **self.scales}, stages=self.stages,
             checklists=self.checklists + other.checklists, source=self.source,
+            references={**{k: v for k, v in other.references.items()
+                           if k not in self.references}, **self.references},
         )
 
-    def public_json(self) -> dict:
-        """The documented shape of ``frameworks show --format json``."""
-        def group(s: Stage) -> dict:
-            return {
-                "id": s.id, "title": s.title,
-                "checkpoints": [
-                    {"id": c.full_id, "title": c.title, "guidance": c.guidance,
-                     "scale": list(self.scales[c.scale]) if c.scale else None,
-                     "optional": c.optional}
-                    for c in s.checkpoints
-                ],
-            }
-        return {
-            "id": self.id, "title": self.title, "version": self.version, "kind": self.kind,
-            "citations": [dict(c) for c in self.citations],
-            "stages": [group(s) for s in self.stages],
-            "checklists": [group(s) for s in self.checklists],
-        }
+
+def _traced(item, doc: dict) -> dict:
+    """Add a stage's or checkpoint's provenance to its pinned form, when it has one."""
+    if item.source:
+        doc["source"] = dict(item.source)
+    if item.added:
+        doc["added"] = item.added
+    return doc

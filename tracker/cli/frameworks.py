@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli.app import cli, echo_data, format_option, pass_app, say
-from tracker.tables import render, to_json
+from tracker.tables import render
 
 
 @cli.group()
@@ -52,36 +52,9 @@ def show_framework(app, framework_id, fmt):
         fw = checklist  # the SCIE factors, or another checklist file
     else:
         fw = app.catalog.for_initiative(framework_id)  # as an initiative would pin it
-    doc = fw.public_json()
-    if fmt == "json":
-        echo_data(to_json(doc))
-        return
-    rows = []
-    for group in (*doc["stages"], *doc["checklists"]):
-        for cp in group["checkpoints"]:
-            rows.append({"stage": group["id"], "checkpoint": cp["id"], "title": cp["title"],
-                         "takes": "rating: " + "/".join(cp["scale"]) if cp["scale"] else
-                                  ("optional" if cp["optional"] else "status"),
-                         "guidance": cp["guidance"]})
-    if fmt == "csv":
-        echo_data(render(rows, ["stage", "checkpoint", "title", "takes", "guidance"], "csv"))
-        return
-    out = [f"{fw.title}", f"id {fw.id}, version {fw.version}, {fw.kind}"]
-    if fw.summary:
-        out += ["", " ".join(fw.summary.split())]
-    out.append("")
-    for c in fw.citations:
-        ref = c.get("doi") and f"doi:{c['doi']}" or c.get("url", "")
-        out.append(f"  {c['authors']} ({c['year']}). {c['title']}. {c.get('source', '')} {ref}".rstrip())
-    for group in (*fw.stages, *fw.checklists):
-        label = "checklist" if group.is_checklist else ("domain" if fw.kind == "domains" else "stage")
-        out += ["", f"{group.title}  [{label} {group.id}]"]
-        for cp in group.checkpoints:
-            takes = ("rate: " + " / ".join(fw.levels(cp))) if cp.scale else "tick"
-            flags = (" (optional)" if cp.optional else "") + (" (key)" if cp.key else "")
-            out.append(f"  {cp.full_id}  {cp.title}{flags}  [{takes}]")
-            out.append(f"      {cp.guidance}")
-    echo_data("\n".join(out) + "\n")
+    from tracker.views import framework_view
+
+    echo_data(framework_view(fw, fmt))
 
 
 @frameworks.command("validate")
@@ -99,7 +72,10 @@ def validate(files):
 
     failed = False
     for path in files:
-        fw, problems = validate_file(path)
+        warnings: list[str] = []
+        fw, problems = validate_file(path, warnings)
+        for w in warnings:
+            say(f"warning: {w}")
         if fw is None:
             failed = True
             for p in problems:
