@@ -10,6 +10,8 @@ import pytest
 
 from conftest import DATA
 
+from tracker.store import Store
+
 
 @pytest.fixture
 def mini(run):
@@ -187,6 +189,7 @@ def test_choosing_among_initiatives(mini):
 
 
 def test_no_initiative_yet(run):
+    Store.open(run.url).close()  # a scaletrack database, with no initiative in it
     r = run("site", "add", "Alpha", code=2)
     assert r.stderr.strip() == ("Error: there are no initiatives yet: create one with "
                                 "'scaletrack initiative create NAME --framework ID'")
@@ -196,7 +199,8 @@ def test_unwritable_database_path(run_sqlite, tmp_path):
     run = run_sqlite
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    r = run("initiative", "list", code=1, env={"SCALETRACK_DB": str(blocker / "sub" / "x.db")})
+    r = run("initiative", "create", "X", "--framework", "mini", code=1,
+            env={"SCALETRACK_DB": str(blocker / "sub" / "x.db")})
     assert r.stderr.startswith(f"Error: cannot create the folder for the database at {blocker}")
     assert "choose another place with --db PATH" in r.stderr
 
@@ -238,7 +242,8 @@ def test_default_database_location(tmp_path):
 
     r = CliRunner().invoke(cli, ["db", "path"], env={"XDG_DATA_HOME": str(tmp_path / "data")})
     assert r.stdout.strip() == str(tmp_path / "data" / "scaletrack" / "scaletrack.db")
-    r = CliRunner().invoke(cli, ["initiative", "list"], env={"XDG_DATA_HOME": str(tmp_path / "data")})
+    r = CliRunner().invoke(cli, ["initiative", "create", "X", "--framework", "nasss"],
+                           env={"XDG_DATA_HOME": str(tmp_path / "data")})
     assert r.exit_code == 0
     assert (tmp_path / "data" / "scaletrack" / "scaletrack.db").exists()
 
@@ -246,7 +251,7 @@ def test_default_database_location(tmp_path):
 def test_db_commands(run):
     from tracker.store.engine import describe
 
-    run("initiative", "list")
+    Store.open(run.url).close()
     assert run("db", "current").stdout.strip() == "0002 (this scaletrack needs 0002: up to date)"
     assert run("db", "path").stdout.strip() == describe(run.url)
     r = run("db", "upgrade")
@@ -254,7 +259,7 @@ def test_db_commands(run):
 
 
 def test_demo(run, tmp_path):
-    run("initiative", "list")
+    Store.open(run.url).close()
     r = run("demo", "--out", str(tmp_path / "demo"))
     lines = r.stdout.splitlines()
     assert lines[0] == ("Shared Lives North (demo): IHI Framework for Going to Full Scale "

@@ -42,9 +42,10 @@ def test_eight_processes_fifty_logs_each(run):
 def test_many_first_uses_of_a_new_database_at_once(db_url):
     """Several commands meeting an empty database create its schema exactly once."""
     env = {**os.environ, "SCALETRACK_DB": db_url}
-    procs = [subprocess.Popen([sys.executable, "-m", "tracker", "initiative", "list"], env=env,
+    procs = [subprocess.Popen([sys.executable, "-m", "tracker", "initiative", "create", f"P{i}",
+                               "--framework", "nasss"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(4)]
+             for i in range(4)]
     for p in procs:
         _out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err

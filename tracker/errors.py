@@ -56,6 +56,18 @@ class SchemaOutOfDate(DatabaseError):
     """The database was made by another version of scaletrack."""
 
 
+class NewerSchema(SchemaOutOfDate):
+    """The database was made by a newer scaletrack: upgrading scaletrack is what helps."""
+
+
+class NoDatabase(BadInput):
+    """No scaletrack database at the place named (a mistyped --db, or none made yet)."""
+
+
+class ReadOnlyDatabase(DatabaseError):
+    """The database can be read but not written by this user."""
+
+
 def closest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
     """The known names most like ``name``, compared case-insensitively."""
     by_key = {k.casefold(): k for k in known}

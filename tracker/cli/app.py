@@ -14,10 +14,11 @@ import os
 import sys
 
 import click
+from click.core import ParameterSource
 
 from tracker import __version__
 from tracker.dates import parse_date
-from tracker.errors import TrackerError
+from tracker.errors import BadInput, TrackerError
 from tracker.tables import FORMATS
 
 
@@ -56,12 +57,28 @@ class ScaletrackGroup(click.Group):
             raise
 
 
+# The only commands that may create a database that does not exist yet (``demo``
+# opens its own): anything else run against a mistyped --db says so and creates
+# nothing, not even a folder.
+CREATES_DATABASE = {("initiative", "create")}
+
+
+def command_names(ctx: click.Context) -> tuple[str, ...]:
+    """The subcommand names typed after ``scaletrack``, e.g. ("initiative", "create")."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    return tuple(reversed(names))
+
+
 class App:
     """Settings from the root options, and the store opened on first use."""
 
-    def __init__(self, db: str | None, catalog: str | None):
+    def __init__(self, db: str | None, catalog: str | None, initiative: str | None = None):
         self.db = db
         self.catalog_dirs = catalog
+        self.initiative = initiative  # -i given before the command
         self._store = None
         self._catalog = None
 
@@ -70,8 +87,9 @@ class App:
         if self._store is None:
             from tracker.store import Store
 
-            self._store = Store.open(self.db)
-            click.get_current_context().call_on_close(self._store.close)
+            ctx = click.get_current_context()
+            self._store = Store.open(self.db, create=command_names(ctx) in CREATES_DATABASE)
+            ctx.call_on_close(self._store.close)
         return self._store
 
     @property
@@ -98,11 +116,54 @@ class DateParam(click.ParamType):
 
 DATE = DateParam()
 
+# Ids are 32-bit on PostgreSQL; the same bound on SQLite keeps both backends alike.
+MAX_EVENT_ID = 2**31 - 1
+
+
+class EventIdParam(click.ParamType):
+    """An event id, checked against the range any database can hold before it is looked up."""
+
+    name = "ID"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            number = value
+        else:
+            text = str(value).strip()
+            digits = text.removeprefix("+")
+            shown = text if len(text) <= 30 else text[:30] + "..."
+            if not (digits.isascii() and digits.isdigit()):
+                raise BadInput(f"event id '{shown}' is not a number; see 'scaletrack events list' "
+                               "for the ids")
+            # Past ten digits it is out of range anyway (and int() of a huge string is slow).
+            number = int(digits) if len(digits.lstrip("0")) <= 10 else MAX_EVENT_ID + 1
+            if not 1 <= number <= MAX_EVENT_ID:
+                raise BadInput(f"there is no event {shown}; see 'scaletrack events list'")
+        if not 1 <= number <= MAX_EVENT_ID:
+            raise BadInput(f"there is no event {number}; see 'scaletrack events list'")
+        return number
+
+
+EVENT_ID = EventIdParam()
+
+
+INITIATIVE_HELP = "Initiative to act on [env SCALETRACK_INITIATIVE]; default: the only one."
+
+
+def _initiative_from_root(ctx: click.Context, param: click.Parameter, value):
+    """``-i`` typed after the command wins; else ``-i`` typed before it; else the env."""
+    if ctx.get_parameter_source(param.name) == ParameterSource.COMMANDLINE:
+        return value
+    app = ctx.find_object(App)
+    if app is not None and app.initiative is not None:
+        return app.initiative
+    return value
+
 
 def initiative_option(fn):
     return click.option(
         "-i", "--initiative", envvar="SCALETRACK_INITIATIVE", metavar="NAME",
-        help="Initiative to act on [env SCALETRACK_INITIATIVE]; default: the only one.")(fn)
+        callback=_initiative_from_root, help=INITIATIVE_HELP)(fn)
 
 
 def format_option(fn):
@@ -131,9 +192,11 @@ def say(message: str) -> None:
                    "$XDG_DATA_HOME/scaletrack/scaletrack.db].")
 @click.option("--catalog", envvar="SCALETRACK_CATALOG", metavar="DIRS",
               help="Extra framework folders, separated by ':' [env SCALETRACK_CATALOG].")
+@click.option("-i", "--initiative", metavar="NAME",
+              help="Initiative to act on, here or after the command [env SCALETRACK_INITIATIVE].")
 @click.version_option(__version__, "--version", prog_name="scaletrack")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, catalog: str | None):
+def cli(ctx: click.Context, db: str | None, catalog: str | None, initiative: str | None):
     """Track how an innovation scales across sites, against a published framework.
 
     \b
@@ -146,5 +209,9 @@ def cli(ctx: click.Context, db: str | None, catalog: str | None):
 
     Run 'scaletrack demo' to see a sample scale-out.
     """
-    ctx.obj = App(db, catalog)
+    if db is not None and not db.strip():
+        if ctx.get_parameter_source("db") == ParameterSource.COMMANDLINE:
+            raise click.BadParameter("is empty; give a database file or URL", param_hint="--db")
+        db = None  # an empty SCALETRACK_DB means "not set", as for other variables
+    ctx.obj = App(db, catalog, initiative)
 

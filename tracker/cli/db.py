@@ -26,17 +26,19 @@ def db_path(app):
 def db_current(app):
     """Print the database's schema revision and the one this scaletrack needs."""
     from tracker.store import Store
-    from tracker.store.migrate import current_revision
+    from tracker.store.migrate import current_revision, is_newer
     from tracker.store.schema import SCHEMA_HEAD
 
-    store = Store.open(app.db, check=False)
+    store = Store.open(app.db, check=False, create=False)
     try:
         with store.engine.connect() as conn:
             revision = current_revision(conn)
     finally:
         store.close()
     state = ("up to date" if revision == SCHEMA_HEAD else
-             "empty" if revision is None else "needs 'scaletrack db upgrade'")
+             "empty" if revision is None else
+             "made by a newer version of scaletrack; upgrade scaletrack to use it"
+             if is_newer(revision) else "needs 'scaletrack db upgrade'")
     click.echo(f"{revision or 'none'} (this scaletrack needs {SCHEMA_HEAD}: {state})")
 
 
@@ -47,9 +49,10 @@ def db_upgrade(app):
     from tracker.store import Store
     from tracker.store.migrate import upgrade
 
-    store = Store.open(app.db, check=False)
+    store = Store.open(app.db, check=False, create=False)
     try:
-        before, after, backup = upgrade(store.engine, store.url)
+        store.require_writable()
+        before, after, backup = upgrade(store.engine, store.url, create=False)
     finally:
         store.close()
     if backup is not None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from tracker.cli.app import (DATE, cli, echo_data, format_option, initiative_option, pass_app,
-                             say)
+from tracker.cli.app import (DATE, EVENT_ID, cli, echo_data, format_option, initiative_option,
+                             pass_app, say)
 from tracker.rules import LOG_STATUSES as STATUS_CHOICES
 from tracker.tables import render
 
@@ -88,7 +88,7 @@ def list_events(app, site_name, since, fmt, initiative):
 
 
 @events.command("retract")
-@click.argument("event_id", type=int, metavar="ID")
+@click.argument("event_id", type=EVENT_ID, metavar="ID")
 @click.option("--reason", metavar="TEXT", help="Why the event was wrong.")
 @click.option("--by", metavar="NAME", help="Who is retracting it [default: your user name].")
 @initiative_option

@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
-from tracker.errors import BadInput, DatabaseError
+from tracker.errors import BadInput, DatabaseError, NoDatabase
 
 BUSY_TIMEOUT_MS = 30_000
 WRITE = {"scaletrack_write": True}  # execution option that makes BEGIN IMMEDIATE
@@ -30,16 +31,29 @@ def default_db_path() -> Path:
 
 
 def resolve_url(db: str | None) -> str:
-    """Turn ``--db`` (a path or a SQLAlchemy URL), SCALETRACK_DB or the default into a URL."""
+    """Turn ``--db`` (a path or a SQLAlchemy URL), SCALETRACK_DB or the default into a URL.
+
+    An in-memory SQLite database is refused here: it vanishes when the command
+    ends, so every write would report success and keep nothing.
+    """
     value = db or os.environ.get("SCALETRACK_DB") or str(default_db_path())
     if "://" in value:
         try:
-            make_url(value)
+            parsed = make_url(value)
         except ArgumentError:
             raise BadInput(f"'{value}' is not a database URL; give a file path or a URL "
                            "like postgresql+psycopg://user@host/dbname") from None
+        if parsed.get_backend_name() == "sqlite" and _in_memory(parsed):
+            raise BadInput(f"'{value}' is an in-memory database, which keeps nothing once the "
+                           "command ends; give a file path or a PostgreSQL URL")
         return value
     return "sqlite:///" + str(Path(value).expanduser().resolve())
+
+
+def _in_memory(parsed) -> bool:
+    name = parsed.database or ""
+    return (name in ("", ":memory:") or name.startswith("file::memory:")
+            or parsed.query.get("mode") == "memory")
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -56,11 +70,12 @@ def describe(url: str) -> str:
     return str(path) if path else make_url(url).render_as_string(hide_password=True)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, create: bool = True) -> Engine:
+    """An engine for ``url``; with ``create=False`` a missing SQLite file is refused."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, create)
     if backend == "postgresql":
         try:
             __import__("psycopg")
@@ -72,19 +87,66 @@ def make_engine(url: str) -> Engine:
     raise BadInput(f"scaletrack works with SQLite and PostgreSQL, not '{backend}'")
 
 
-def _sqlite_engine(url: str) -> Engine:
+def no_database(where: str) -> NoDatabase:
+    return NoDatabase(
+        f"there is no scaletrack database at {where}; give the right one with --db, "
+        "or create one with 'scaletrack initiative create NAME --framework ID'")
+
+
+def check_sqlite_target(path: Path, create: bool) -> None:
+    """Refuse up front a place that cannot hold a database, or a missing one not to be made.
+
+    Nothing is created here but, when ``create`` is set, the folders above the file.
+    """
+    if path.is_dir():
+        raise BadInput(f"{path} is a folder, not a database file; give a file path such as "
+                       f"{path / 'scaletrack.db'}")
+    if path.exists() and not path.is_file():
+        raise BadInput(f"{path} is not a regular file (a device or a pipe), so it cannot hold "
+                       "a database; give a file path with --db")
+    if path.exists():
+        return
+    if not create:
+        raise no_database(str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(
+            f"cannot create the folder for the database at {path}: "
+            f"{exc.strerror or exc}; choose another place with --db PATH") from None
+
+
+def is_read_only(path: Path) -> bool:
+    """True when this user may read the file but not write it."""
+    return path.exists() and not os.access(path, os.W_OK)
+
+
+def _read_only_uri(path: Path) -> str:
+    """A URI that opens ``path`` for reading only.
+
+    A WAL database opened read-only still needs its ``-shm`` file; when the
+    folder is not writable either and no ``-wal`` file exists (so nothing is
+    waiting to be checkpointed), the file is opened as immutable instead.
+    """
+    uri = "file:" + quote(str(path))
+    wal = path.with_name(path.name + "-wal")
+    if not os.access(path.parent, os.W_OK) and not wal.exists():
+        return uri + "?immutable=1"
+    return uri + "?mode=ro"
+
+
+def _sqlite_engine(url: str, create: bool) -> Engine:
     path = sqlite_path(url)
+    read_only = False
+    options: dict = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
     if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DatabaseError(
-                f"cannot create the folder for the database at {path}: "
-                f"{exc.strerror or exc}; choose another place with --db PATH") from None
-        if path.exists() and not os.access(path, os.W_OK):
-            raise DatabaseError(f"the database {path} is not writable; "
-                                "check its permissions or choose another with --db PATH")
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        check_sqlite_target(path, create)
+        read_only = is_read_only(path)
+        if read_only:
+            uri = _read_only_uri(path)
+            options["creator"] = lambda: sqlite3.connect(
+                uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    engine = create_engine(url, **options)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record):
@@ -92,14 +154,15 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = NORMAL")
+        if not read_only:
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         immediate = conn.get_execution_options().get("scaletrack_write")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate and not read_only else "BEGIN")
 
     return engine

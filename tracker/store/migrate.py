@@ -17,8 +17,8 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
-from tracker.errors import DatabaseError, SchemaOutOfDate
-from tracker.store.engine import WRITE, describe, sqlite_path
+from tracker.errors import DatabaseError, NewerSchema, SchemaOutOfDate
+from tracker.store.engine import WRITE, describe, no_database, sqlite_path
 from tracker.store.schema import SCHEMA_HEAD
 
 
@@ -52,17 +52,22 @@ def _upgrade(conn: Connection, target: str = "head") -> None:
     command.upgrade(alembic_config(conn), target)
 
 
-def ensure_schema(engine: Engine, url: str) -> None:
+def ensure_schema(engine: Engine, url: str, create: bool = True) -> None:
     """Create a new database at the current schema, or check an existing one.
 
     The check is a plain read, so commands never queue behind each other for
     it; only an empty database takes the write lock, to create the schema once.
+    Without ``create`` an empty database is refused as "no scaletrack database".
     """
     with engine.connect() as conn:
         revision = current_revision(conn)
     if revision is not None:
         check_revision(revision, url)
         return
+    if not create:
+        with engine.connect() as conn:
+            _refuse_foreign_tables(conn, url)
+        raise no_database(describe(url))
     with engine.connect().execution_options(**WRITE) as conn:
         with conn.begin():
             if conn.dialect.name == "postgresql":
@@ -70,26 +75,40 @@ def ensure_schema(engine: Engine, url: str) -> None:
                 conn.execute(text("SELECT pg_advisory_xact_lock(720514)"))
             revision = current_revision(conn)
             if revision is None:
-                tables = set(inspect(conn).get_table_names())
-                if tables:
-                    raise DatabaseError(
-                        f"{describe(url)} already holds tables ({', '.join(sorted(tables)[:5])}) "
-                        "but is not a scaletrack database; choose another with --db")
+                _refuse_foreign_tables(conn, url)
                 _upgrade(conn)
                 return
     check_revision(revision, url)
 
 
+def is_newer(revision: str | None) -> bool:
+    """True for a revision this scaletrack has no migration for: a newer one wrote it."""
+    return revision is not None and revision not in known_revisions()
+
+
+def _refuse_foreign_tables(conn: Connection, url: str) -> None:
+    tables = set(inspect(conn).get_table_names())
+    if tables:
+        raise DatabaseError(
+            f"{describe(url)} already holds tables ({', '.join(sorted(tables)[:5])}) "
+            "but is not a scaletrack database; choose another with --db")
+
+
 def check_revision(revision: str, url: str) -> None:
     if revision == SCHEMA_HEAD:
         return
-    if revision in known_revisions():
-        raise SchemaOutOfDate(
-            f"the database {describe(url)} is at schema {revision} but this scaletrack needs "
-            f"{SCHEMA_HEAD}: run 'scaletrack db upgrade' (a SQLite file is backed up first)")
+    if is_newer(revision):
+        raise newer_schema(revision, url)
     raise SchemaOutOfDate(
-        f"the database {describe(url)} is at schema {revision}, which this scaletrack does not "
-        "know: it was written by a newer version; upgrade scaletrack")
+        f"the database {describe(url)} is at schema {revision} but this scaletrack needs "
+        f"{SCHEMA_HEAD}: run 'scaletrack db upgrade' (a SQLite file is backed up first)")
+
+
+def newer_schema(revision: str, url: str) -> NewerSchema:
+    return NewerSchema(
+        f"the database {describe(url)} was made by a newer version of scaletrack (schema "
+        f"{revision}; this one knows up to {SCHEMA_HEAD}): upgrade scaletrack to use it "
+        "('pip install --upgrade scaletrack'); 'scaletrack db upgrade' cannot help")
 
 
 def backup_sqlite(path: Path) -> Path:
@@ -100,6 +119,20 @@ def backup_sqlite(path: Path) -> Path:
     while target.exists():
         n += 1
         target = path.with_name(f"{path.name}.{stamp}-{n}.bak")
+    try:
+        _copy_sqlite(path, target)
+    except (sqlite3.Error, OSError) as exc:
+        for leftover in (target, target.with_name(target.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise DatabaseError(
+            f"cannot back up {path} to {target}: {reason}; the database was not changed "
+            "(free some space, or check the folder's permissions, and run "
+            "'scaletrack db upgrade' again)") from None
+    return target
+
+
+def _copy_sqlite(path: Path, target: Path) -> None:
     src = sqlite3.connect(path)
     dst = sqlite3.connect(target)
     try:
@@ -107,15 +140,22 @@ def backup_sqlite(path: Path) -> Path:
     finally:
         dst.close()
         src.close()
-    return target
 
 
-def upgrade(engine: Engine, url: str, target: str = "head") -> tuple[str | None, str, Path | None]:
-    """Bring the database to ``target``; return (before, after, backup file or None)."""
+def upgrade(engine: Engine, url: str, target: str = "head",
+            create: bool = True) -> tuple[str | None, str, Path | None]:
+    """Bring the database to ``target``; return (before, after, backup file or None).
+
+    A database made by a newer scaletrack is refused before anything is written
+    (no backup either); so is an empty one without ``create``.
+    """
     backup = None
-    with engine.connect().execution_options(**WRITE) as conn:
-        with conn.begin():
-            before = current_revision(conn)
+    with engine.connect() as conn:
+        before = current_revision(conn)
+    if before is None and not create:
+        raise no_database(describe(url))
+    if is_newer(before):
+        raise newer_schema(before, url)
     if before == SCHEMA_HEAD and target == "head":
         return before, before, None
     path = sqlite_path(url)
