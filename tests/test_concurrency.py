@@ -42,10 +42,12 @@ def test_eight_processes_fifty_logs_each(run):
 def test_many_first_uses_of_a_new_database_at_once(db_url):
     """Several commands meeting an empty database create its schema exactly once."""
     env = {**os.environ, "SCALETRACK_DB": db_url}
+    # Only 'initiative create' may create a database; each process pins its own framework.
+    frameworks = ["nasss", "ihi-full-scale", "expandnet-nine-steps", "milat-four-steps"]
     procs = [subprocess.Popen([sys.executable, "-m", "tracker", "initiative", "create", f"P{i}",
-                               "--framework", "nasss"], env=env,
+                               "--framework", fw], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for i in range(4)]
+             for i, fw in enumerate(frameworks)]
     for p in procs:
         _out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err

@@ -1,0 +1,251 @@
+"""Random strings to every command's arguments and options (hypothesis).
+
+The command tree is walked, so a new command or option is covered without
+touching this file.  For every run: no traceback, an exit of 0 or 2 (1 only
+where the CLI documents a failure that is not a usage error, see ``EXIT_1``),
+and, whenever the exit is not 0, every table exactly as it was.
+
+Each example starts from a copy of one seeded SQLite database (an initiative,
+two sites, events, a plan and a retraction), so valid names sometimes meet
+random ones.  The global --db and --catalog stay fixed (a random --db would
+create files anywhere); ``--help`` is left out (it prints and exits 0
+everywhere).  Options that name files get paths inside a scratch folder:
+a new file, an existing folder, a file in a missing folder, a random file.
+
+SCALETRACK_FUZZ_EXAMPLES sets the examples per command (default 25); with CI
+set, the examples are derandomised so that a run cannot fail by chance on a
+bug already listed in ``KNOWN_TRACEBACKS``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from conftest import DATA, Run
+from tracker.cli import cli
+
+EXAMPLES = int(os.environ.get("SCALETRACK_FUZZ_EXAMPLES", "25"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=bool(os.environ.get("CI")),
+                    database=None if os.environ.get("CI") else settings.default.database,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+# Left out: demo builds a whole sample programme per run (tests/test_cli.py covers it).
+SKIP = {("demo",)}
+
+# Exit 1 is "a failure that is not a usage error" (tracker/cli/app.py). Where it is allowed:
+# 'frameworks validate' documents exit 1 for a file with problems (like a linter), and a file
+# that cannot be written or read (a folder, a missing folder) is an OS failure, mapped to 1
+# by the CLI's one error edge; the fuzz only produces those through UNUSABLE_PATHS.
+EXIT_1 = {("frameworks", "validate")}
+
+# Values that real users type, or that reach deep into the code, mixed with random text.
+SPECIAL = [
+    "", " ", "\t", "\n", "\x00", "\x1b[2J", "\x07", "\u202e", "ÿ", "٣", "²", "𝟘", "é" * 3,
+    "-1", "0", "1", "2", "3", "9223372036854775808", "2147483648", "1e309", "NaN", "-0",
+    "9" * 400, "x" * 5000,
+    "today", "yesterday", "2026-01-05", "2026-02-30", "0000-00-00", "0001-01-01", "9999-12-31",
+    "10000-01-01", "2026-1-5", "05/01/2026",
+    "2026Q1", "2026Q5", "9999Q4", "0001Q1", "0000Q1", "FY2026-27Q1", "FY9999-00Q4", "FY0001-02Q1",
+    "Mini", "Alpha", "Beta", "Nope", "plan", "plan.a", "plan.b", "pilot.d", "health.funding", "a",
+    "mini", "nasss", "ihi-full-scale", "green", "amber", "AMBER", "done", "started",
+    "table", "csv", "json", "jsonl",
+]
+TEXT = st.one_of(st.sampled_from(SPECIAL), st.text(max_size=40),
+                 st.text(alphabet=st.characters(codec="ascii"), max_size=12))
+
+# Paths are relative to the scratch folder the command runs in.
+GOOD_PATHS = ["out.csv", "new-folder", "out.png"]
+UNUSABLE_PATHS = ["existing-folder", "missing/deeper/out.csv"]
+
+
+def leaf_commands(group: click.Group, path: tuple[str, ...] = ()):
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from leaf_commands(command, path + (name,))
+        else:
+            yield path + (name,), command
+
+
+COMMANDS = [(path, cmd) for path, cmd in leaf_commands(cli) if path not in SKIP]
+
+
+def is_path(param: click.Parameter) -> bool:
+    return isinstance(param.type, (click.Path, click.File))
+
+
+def value_for(param: click.Parameter) -> st.SearchStrategy[str]:
+    if is_path(param):
+        return st.one_of(st.sampled_from(GOOD_PATHS + UNUSABLE_PATHS + ["input.txt"]),
+                         st.text(alphabet="abc._-", min_size=1, max_size=8))
+    if isinstance(param.type, click.Choice):
+        return st.one_of(st.sampled_from([str(c) for c in param.type.choices]), TEXT)
+    return TEXT
+
+
+def invocation(param_list: list[click.Parameter]) -> st.SearchStrategy[list[str]]:
+    """Arguments in order (each given, as a user must), options each present or not."""
+    parts = []
+    for param in param_list:
+        if isinstance(param, click.Argument):
+            count = 1 if param.nargs == 1 else None
+            if count == 1:
+                parts.append(value_for(param).map(lambda v: [v]))
+            else:
+                parts.append(st.lists(value_for(param), min_size=0, max_size=3))
+        elif isinstance(param, click.Option):
+            flag = param.opts[-1]
+            if param.is_flag:
+                parts.append(st.sampled_from([[], [flag]]))
+            else:
+                parts.append(st.one_of(st.just([]), value_for(param).map(
+                    lambda v, flag=flag: [flag, v])))
+    options = [p for p, param in zip(parts, param_list) if isinstance(param, click.Option)]
+    arguments = [p for p, param in zip(parts, param_list) if isinstance(param, click.Argument)]
+
+    @st.composite
+    def build(draw):
+        opts = [draw(p) for p in options]
+        order = draw(st.permutations(range(len(opts))))
+        args = [tok for p in arguments for tok in draw(p)]
+        head = [tok for i in order[: len(order) // 2] for tok in opts[i]]
+        tail = [tok for i in order[len(order) // 2:] for tok in opts[i]]
+        return head + args + tail  # options before, between and after the arguments
+
+    return build()
+
+
+def dump(db: Path) -> dict[str, list[tuple]]:
+    """Every row of every table, in a fixed order."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+                for t in tables}
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("fuzz-seed")
+    run = Run(f"sqlite:///{folder / 'seed.db'}")
+    run("initiative", "create", "Mini", "--framework", "mini", "--started", "2025-12-01")
+    run("site", "add", "Alpha", "--joined", "2026-01-01")
+    run("site", "add", "Beta", "--region", "North")
+    run("log", "Alpha", "plan.a", "--on", "2026-01-05", "--note", "kick-off")
+    run("log", "Alpha", "plan.b", "--on", "2026-01-06")
+    run("log", "Beta", "plan.a", "--status", "blocked", "--on", "2026-01-07")
+    run("log", "Alpha", "health.funding", "--rating", "amber", "--on", "2026-01-08")
+    run("plan", "Beta", "pilot", "--due", "2026-03-01", "--on", "2026-01-02")
+    run("events", "retract", "2", "--reason", "typo")
+    (folder / "input.txt").write_text("site,checkpoint\nAlpha,plan.a\n")
+    return folder
+
+
+class Checked:
+    """One CLI run in a scratch folder on a fresh copy of the seeded database."""
+
+    def __init__(self, seeded: Path, scratch: Path):
+        self.seeded, self.scratch = seeded, scratch
+
+    def __call__(self, path: tuple[str, ...], tokens: list[str]) -> None:
+        if self.scratch.exists():
+            shutil.rmtree(self.scratch)
+        self.scratch.mkdir()
+        (self.scratch / "existing-folder").mkdir()
+        shutil.copy(self.seeded / "input.txt", self.scratch / "input.txt")
+        db = self.scratch / "fuzz.db"
+        shutil.copy(self.seeded / "seed.db", db)
+        before = dump(db)
+        env = {"SCALETRACK_DB": str(db), "SCALETRACK_CATALOG": str(DATA)}
+        cwd = os.getcwd()
+        os.chdir(self.scratch)
+        try:
+            result = CliRunner().invoke(cli, [*path, *tokens], env=env)
+        finally:
+            os.chdir(cwd)
+        where = f"scaletrack {' '.join(path)} {tokens!r}"
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            f"{where} raised {type(result.exception).__name__}: {result.exception}")
+        assert "Traceback" not in result.output, where
+        # the CLI's last resort for a database error it did not expect: a bug, not an answer
+        assert "database error:" not in result.stderr, f"{where}: {result.stderr[-300:]}"
+        allowed = {0, 2}
+        if path in EXIT_1 or any(p in tokens for p in UNUSABLE_PATHS):
+            allowed.add(1)
+        assert result.exit_code in allowed, (
+            f"{where} exited {result.exit_code}: {result.stderr[-300:]}")
+        if result.exit_code != 0:
+            assert dump(db) == before, f"{where} exited {result.exit_code} but changed the data"
+
+
+@pytest.fixture
+def check(seeded, tmp_path) -> Checked:
+    return Checked(seeded, tmp_path / "scratch")
+
+
+def _known(path, tokens, where):
+    return pytest.param(path, tokens, id=" ".join((*path, *tokens)),
+                        marks=pytest.mark.xfail(strict=True, reason=where))
+
+
+# Tracebacks the fuzz found in other areas, not fixed here: each exact input is kept as a
+# strict xfail, so a fix is noticed (the case then passes and must move out of this list).
+PERIOD_ENDS = "periods at the ends of the calendar (issue 12; charts and periods)"
+KNOWN_TRACEBACKS = [
+    _known(("report",), ["--quarter", "9999Q4"],
+           f"{PERIOD_ENDS}: ValueError year 10000, analysis/periods.py add_months"),
+    _known(("report",), ["--quarter", "0001Q1"],
+           f"{PERIOD_ENDS}: OverflowError, report.py write_report period.start - 1 day"),
+    _known(("report",), ["--from", "9999-12-01", "--to", "9999-12-31"],
+           f"{PERIOD_ENDS}: ValueError year 10000 from a chart worker, charts/__init__.py"),
+    _known(("report",), ["--from", "0001-01-01", "--to", "0001-01-05"],
+           f"{PERIOD_ENDS}: OverflowError, report.py write_report"),
+    _known(("chart",), ["timeline", "--quarter", "0000Q1", "-o", "out.png"],
+           f"{PERIOD_ENDS}: ValueError year 0, analysis/periods.py parse_quarter"),
+    _known(("chart",), ["timeline", "--as-of", "9999-12-31", "-o", "out.png"],
+           f"{PERIOD_ENDS}: ValueError year 10000, analysis/periods.py add_months"),
+    _known(("chart",), ["adoption", "--as-of", "9999-12-31", "-o", "out.png"],
+           f"{PERIOD_ENDS}: ValueError year 10000, analysis/periods.py add_months"),
+]
+_CALENDAR_END = re.compile(r"^(FY)?(0000|0001|9999)")
+
+
+def known_traceback(path: tuple[str, ...], tokens: list[str]) -> bool:
+    """True for an input of the kind listed above, kept out of the random search."""
+    return path in {("report",), ("chart",)} and any(_CALENDAR_END.match(t) for t in tokens)
+
+
+@pytest.mark.parametrize("path,tokens", KNOWN_TRACEBACKS)
+def test_known_traceback_still_there(check, path, tokens):
+    check(path, tokens)
+
+
+@pytest.mark.parametrize("path,command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_random_input_never_gives_a_traceback(check, path, command):
+    @SETTINGS
+    @given(tokens=invocation(list(command.params)))
+    def property_(tokens):
+        assume(not known_traceback(path, tokens))
+        check(path, tokens)
+
+    property_()
+
+
+def test_every_command_is_fuzzed():
+    """The walk finds the commands (so a broken walk cannot pass by fuzzing nothing)."""
+    names = {" ".join(p) for p, _ in COMMANDS}
+    assert {"log", "events retract", "status", "report", "chart", "db current",
+            "initiative create", "site add", "frameworks validate"} <= names
