@@ -7,7 +7,8 @@ and, whenever the exit is not 0, every table exactly as it was.
 
 Each example starts from a copy of one seeded SQLite database (an initiative,
 two sites, events, a plan and a retraction), so valid names sometimes meet
-random ones.  The global --db and --catalog stay fixed (a random --db would
+random ones.  ``-i`` before the command is fuzzed too; the global --db and
+--catalog stay fixed (a random --db would
 create files anywhere); ``--help`` is left out (it prints and exits 0
 everywhere).  Options that name files get paths inside a scratch folder:
 a new file, an existing folder, a file in a missing folder, a random file.
@@ -125,6 +126,10 @@ def invocation(param_list: list[click.Parameter]) -> st.SearchStrategy[list[str]
     return build()
 
 
+# The root's own options that are not fixed: -i before the command.
+ROOT_OPTIONS = st.one_of(st.just([]), TEXT.map(lambda v: ["-i", v]))
+
+
 def dump(db: Path) -> dict[str, list[tuple]]:
     """Every row of every table, in a fixed order."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -160,7 +165,7 @@ class Checked:
     def __init__(self, seeded: Path, scratch: Path):
         self.seeded, self.scratch = seeded, scratch
 
-    def __call__(self, path: tuple[str, ...], tokens: list[str]) -> None:
+    def __call__(self, path: tuple[str, ...], tokens: list[str], root: list[str] = ()) -> None:
         if self.scratch.exists():
             shutil.rmtree(self.scratch)
         self.scratch.mkdir()
@@ -173,10 +178,10 @@ class Checked:
         cwd = os.getcwd()
         os.chdir(self.scratch)
         try:
-            result = CliRunner().invoke(cli, [*path, *tokens], env=env)
+            result = CliRunner().invoke(cli, [*root, *path, *tokens], env=env)
         finally:
             os.chdir(cwd)
-        where = f"scaletrack {' '.join(path)} {tokens!r}"
+        where = f"scaletrack {' '.join([*root, *path])} {tokens!r}"
         assert result.exception is None or isinstance(result.exception, SystemExit), (
             f"{where} raised {type(result.exception).__name__}: {result.exception}")
         assert "Traceback" not in result.output, where
@@ -236,10 +241,10 @@ def test_known_traceback_still_there(check, path, tokens):
 @pytest.mark.parametrize("path,command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
 def test_random_input_never_gives_a_traceback(check, path, command):
     @SETTINGS
-    @given(tokens=invocation(list(command.params)))
-    def property_(tokens):
+    @given(tokens=invocation(list(command.params)), root=ROOT_OPTIONS)
+    def property_(tokens, root):
         assume(not known_traceback(path, tokens))
-        check(path, tokens)
+        check(path, tokens, root)
 
     property_()
 

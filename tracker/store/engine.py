@@ -5,6 +5,11 @@ once without failing or losing events: WAL (readers never block the writer),
 a busy timeout (a second writer waits instead of failing), foreign keys, and
 ``BEGIN IMMEDIATE`` for every write transaction, so a writer takes the lock
 before it reads and can never hit SQLITE_BUSY half-way through.
+
+What cannot hold a database is refused before any connection is made (an
+in-memory URL, a folder, a device such as /dev/null), and a missing file is
+created only when the caller asks for it.  A file this user may only read is
+opened read-only, so every read still works.
 """
 
 from __future__ import annotations
