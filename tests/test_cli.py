@@ -308,3 +308,51 @@ def test_unsupported_database_url():
     r = CliRunner().invoke(cli, ["status"], env={"SCALETRACK_DB": "mysql://u@h/db"})
     assert r.exit_code == 2
     assert r.stderr.strip() == "Error: scaletrack works with SQLite and PostgreSQL, not 'mysql'"
+
+
+# -- date guard rails (issue 11, item 3) ------------------------------------
+
+def test_log_today_and_yesterday(mini):
+    import datetime as dt
+    before = dt.date.today()
+    mini("log", "Alpha", "plan.a", "--on", "today")
+    mini("log", "Alpha", "plan.b", "--on", "Yesterday")
+    after = dt.date.today()
+    dates = [r[0] for r in mini.rows("SELECT CAST(occurred_on AS VARCHAR(10)) FROM events "
+                                     "ORDER BY id")]
+    assert dates[0] in {before.isoformat(), after.isoformat()}
+    assert dates[1] in {(before - dt.timedelta(days=1)).isoformat(),
+                        (after - dt.timedelta(days=1)).isoformat()}
+
+
+def test_log_in_the_future_is_refused(mini):
+    import datetime as dt
+    r = mini("log", "Alpha", "plan.a", "--on", "2062-11-28", code=2)
+    assert r.stderr.strip() == (
+        f"Error: --on 2062-11-28 is after today ({dt.date.today().isoformat()}): events record "
+        "what happened; a target date is a plan (scaletrack plan SITE STAGE --due DATE)")
+    assert mini.count() == 0
+
+
+def test_log_unlikely_dates_are_recorded_with_a_warning(mini):
+    r = mini("log", "Beta", "plan.a", "--on", "1900-01-01")
+    assert r.stderr.splitlines() == [
+        "Warning: --on 1900-01-01 is before 2000; recorded as given, check the year "
+        "(retract it if it is wrong)",
+        "Logged event 1: Beta, plan.a done on 1900-01-01"]
+    r = mini("log", "Alpha", "plan.a", "--on", "2025-12-31")  # Alpha joined 2026-01-01
+    assert r.stderr.splitlines() == [
+        "Warning: --on 2025-12-31 is before site 'Alpha' joined (2026-01-01); recorded as given",
+        "Logged event 2: Alpha, plan.a done on 2025-12-31"]
+    r = mini("log", "Alpha", "plan.b", "--on", "2026-01-01")
+    assert r.stderr.splitlines() == ["Logged event 3: Alpha, plan.b done on 2026-01-01"]
+    assert mini.count() == 3
+
+
+def test_plan_due_before_it_was_agreed_is_refused(mini):
+    r = mini("plan", "Alpha", "pilot", "--due", "2026-03-01", "--on", "2026-04-01", code=2)
+    assert r.stderr.strip() == ("Error: --due 2026-03-01 is before --on 2026-04-01: a plan "
+                                "cannot be due before the day it was agreed")
+    assert mini.count("plans") == 0
+    mini("plan", "Alpha", "pilot", "--due", "2026-04-01", "--on", "2026-04-01")
+    assert mini.count("plans") == 1

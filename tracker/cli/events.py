@@ -17,7 +17,9 @@ from tracker.tables import render
               help="For a ticked checkpoint [default: done]; 'note' records a remark only.")
 @click.option("--rating", metavar="LEVEL",
               help="For a rated checkpoint: a level of its scale (e.g. complex, barrier).")
-@click.option("--on", type=DATE, help="When it happened (YYYY-MM-DD) [default: today].")
+@click.option("--on", type=DATE,
+              help="When it happened: YYYY-MM-DD, today or yesterday [default: today]. "
+                   "Not after today: a target date is a plan.")
 @click.option("--note", metavar="TEXT",
               help="Why, or what happened. Never write anything that identifies a person "
                    "who uses services.")
@@ -43,6 +45,8 @@ def log(app, site_name, checkpoint, status, rating, on, note, evidence, by, init
     logged = log_event(app.store, initiative, site_name, checkpoint, status=status,
                        rating=rating, on=on, note=note, evidence=evidence, by=by)
     ev = logged.event
+    for warning in logged.warnings:
+        say(f"Warning: {warning}")
     what = f"rated {ev.rating}" if ev.kind == "rated" else ev.kind
     say(f"Logged event {ev.id}: {logged.site}, {ev.checkpoint} {what} on "
         f"{ev.occurred_on.isoformat()}")
@@ -110,7 +114,8 @@ def retract(app, event_id, reason, by, initiative):
 @click.argument("site_name", metavar="SITE")
 @click.argument("stage", metavar="STAGE")
 @click.option("--due", type=DATE, required=True, help="Target date to reach the stage.")
-@click.option("--on", type=DATE, help="When the plan was agreed [default: today].")
+@click.option("--on", type=DATE,
+              help="When the plan was agreed [default: today]; not after --due.")
 @click.option("--note", metavar="TEXT", help="Where the plan comes from.")
 @click.option("--by", metavar="NAME", help="Who is recording it [default: your user name].")
 @initiative_option

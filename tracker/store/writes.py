@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.catalog import Catalog, Checkpoint, Framework
+from tracker.dates import check_event_date, check_plan_dates
 from tracker.errors import BadInput, Conflict
 from tracker.rules import clean_name
 from tracker.rules import event_kind as _rule
@@ -109,15 +110,17 @@ class Logged:
     initiative: str
     site: str
     checkpoint: Checkpoint
+    warnings: tuple[str, ...] = ()
 
 
 def _new_event(session: Session, initiative: Initiative, framework: Framework, site: Site,
                checkpoint: str, *, status, rating, on, note, evidence, by, source,
-               key) -> tuple[Event, Checkpoint]:
+               key) -> tuple[Event, Checkpoint, list[str]]:
     cp = framework.resolve_checkpoint(checkpoint)
     kind, level = event_kind(framework, cp, status, rating)
     if kind == "note" and not (note or "").strip():
         raise BadInput("a note event needs --note TEXT")
+    warnings = check_event_date(on, joined_on=site.joined_on, site=site.name)
     existing = session.scalar(select(Event).where(Event.idempotency_key == key))
     if existing is None:
         existing = Event(initiative_id=initiative.id, site_id=site.id,
@@ -126,7 +129,7 @@ def _new_event(session: Session, initiative: Initiative, framework: Framework, s
                          note=note, evidence=evidence, source=source, idempotency_key=key)
         session.add(existing)
         session.flush()
-    return existing, cp
+    return existing, cp, warnings
 
 
 def log_event(store: Store, initiative_name: str | None, site_name: str, checkpoint: str, *,
@@ -143,10 +146,10 @@ def log_event(store: Store, initiative_name: str | None, site_name: str, checkpo
         initiative = resolve_initiative(session, initiative_name)
         framework = framework_of(session, initiative)
         site = find_site(session, initiative, site_name)
-        event, cp = _new_event(session, initiative, framework, site, checkpoint, status=status,
-                               rating=rating, on=on, note=note, evidence=evidence, by=by,
-                               source=source, key=key)
-        return Logged(event, initiative.name, site.name, cp)
+        event, cp, warnings = _new_event(session, initiative, framework, site, checkpoint,
+                                         status=status, rating=rating, on=on, note=note,
+                                         evidence=evidence, by=by, source=source, key=key)
+        return Logged(event, initiative.name, site.name, cp, tuple(warnings))
 
     return _insert(store, tx, "that event was recorded already")
 
@@ -220,6 +223,8 @@ def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id
     """Record a target date for a site to reach a stage; earlier plans stay recorded."""
     key = uuid.uuid4().hex
     by = by or default_recorder()
+    set_on = set_on or dt.date.today()
+    check_plan_dates(due_on, set_on)
 
     def tx(session: Session):
         initiative = resolve_initiative(session, initiative_name)
@@ -232,7 +237,7 @@ def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id
         existing = session.scalar(select(Plan).where(Plan.idempotency_key == key))
         if existing is None:
             existing = Plan(initiative_id=initiative.id, site_id=site.id, stage=stage.id,
-                            due_on=due_on, set_on=set_on or dt.date.today(), recorded_by=by,
+                            due_on=due_on, set_on=set_on, recorded_by=by,
                             note=note, idempotency_key=key)
             session.add(existing)
             session.flush()
