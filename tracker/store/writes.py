@@ -224,7 +224,6 @@ def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id
     key = uuid.uuid4().hex
     by = by or default_recorder()
     set_on = set_on or dt.date.today()
-    check_plan_dates(due_on, set_on)
 
     def tx(session: Session):
         initiative = resolve_initiative(session, initiative_name)
@@ -234,6 +233,7 @@ def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id
                            "no plans")
         stage = framework.stage(stage_id.strip())
         site = find_site(session, initiative, site_name)
+        check_plan_dates(due_on, set_on)
         existing = session.scalar(select(Plan).where(Plan.idempotency_key == key))
         if existing is None:
             existing = Plan(initiative_id=initiative.id, site_id=site.id, stage=stage.id,
