@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from sqlalchemy import String, and_, case, func, select, type_coerce
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from tracker.catalog import Framework
@@ -120,94 +120,80 @@ def checkpoint_states(session: Session, initiative_id: int, as_of: dt.date,
 
     Live means not a retraction and not retracted.  A checkpoint's state is its
     latest status event (ticked checkpoints) or rating (rated ones): the one
-    with the latest date, and of events on the same date the one recorded last.
-    ``with_previous`` also finds each checkpoint's previous rating, which only
-    the domains view needs.
+    with the latest date, and of events on the same date the one recorded last
+    (the higher id).  ``with_previous`` also finds each checkpoint's previous
+    rating, which only the domains view needs.
 
-    The work is done by the database: one grouped pass over the covering index
-    ``ix_events_site_checkpoint`` finds each checkpoint's dates, then one index
-    look-up per checkpoint fetches the event on the latest of them.  Python sees
-    one row per checkpoint (a few more where events share a day), never one per
-    event.  ``log`` guarantees that a checkpoint gets status events or ratings,
-    never both, so "latest event that is not a note" is its state.
+    Two plain reads of one table, with no join and no sub-select, so that no
+    row estimate can make the plan quadratic: right after a bulk import into
+    PostgreSQL, before autovacuum has analysed the table, the planner takes it
+    for a few rows, and the grouped query joined back to ``events`` with
+    ``NOT IN`` sub-selects that this replaces became a nested loop over the
+    whole table.  First the retracted ids (a few per cent of the events), then
+    the live-looking events, streamed once through a fold that keeps one small
+    tuple per site and checkpoint.  ``log`` guarantees that a checkpoint gets
+    status events or ratings, never both, so "latest event that is not a note"
+    is its state.
     """
-    live = _live_events(initiative_id, as_of)
-    stateful = Event.kind != "note"
-    spans = (
-        select(Event.site_id, Event.checkpoint,
-               func.min(Event.occurred_on).label("first_on"),
-               func.max(Event.occurred_on).label("last_on"),
-               func.max(case((stateful, Event.occurred_on))).label("state_on"),
-               func.min(case((stateful, Event.occurred_on))).label("first_state_on"))
-        .where(*live)
-        .group_by(Event.site_id, Event.checkpoint)
-        .subquery("spans"))
-    latest = aliased(Event, name="latest")
+    retracted = retracted_ids(session, initiative_id)
     # Dates come back as the driver gives them (SQLAlchemy's SQLite date parsing costs
     # more than the query) and are converted once per distinct value by ``day`` below.
-    raw = [type_coerce(spans.c[name], String) for name in
-           ("first_on", "last_on", "state_on", "first_state_on")]
-    query = (
-        select(spans.c.site_id, spans.c.checkpoint, *raw, latest.id, latest.kind, latest.rating)
-        .select_from(spans)
-        .outerjoin(latest, and_(latest.initiative_id == initiative_id,
-                                latest.site_id == spans.c.site_id,
-                                latest.checkpoint == spans.c.checkpoint,
-                                latest.occurred_on == spans.c.state_on,
-                                latest.kind.not_in(("note", "retract")),
-                                latest.id.not_in(_retracted_ids()))))
-    previous = _previous_ratings(session, initiative_id, as_of) if with_previous else {}
-
-    best: dict[tuple[int, str], tuple] = {}
-    for row in session.connection().execute(query):
-        key = (row[0], row[1])
-        held = best.get(key)
-        # of events sharing the latest day, the one recorded last wins
-        if held is None or (row[6] is not None and (held[6] is None or row[6] > held[6])):
-            best[key] = row
+    query = (select(Event.site_id, Event.checkpoint, type_coerce(Event.occurred_on, String),
+                    Event.kind, Event.rating, Event.id)
+             .where(Event.initiative_id == initiative_id, Event.kind != "retract",
+                    Event.occurred_on <= as_of))
+    # (site, checkpoint) -> [first_on, last_on, state (on, id, kind, rating) or None,
+    #                        first_state_on, previous rating state (on, id, rating) or None]
+    fold: dict[tuple[int, str], list] = {}
+    for site_id, checkpoint, on, kind, rating, event_id in (
+            session.connection().execute(query)):
+        if event_id in retracted:
+            continue
+        on = on if isinstance(on, str) else on.isoformat()  # ISO text sorts as dates do
+        acc = fold.get((site_id, checkpoint))
+        if acc is None:
+            acc = fold[(site_id, checkpoint)] = [on, on, None, None, None]
+        elif on < acc[0]:
+            acc[0] = on
+        elif on > acc[1]:
+            acc[1] = on
+        if kind == "note":
+            continue
+        if acc[3] is None or on < acc[3]:
+            acc[3] = on
+        state = acc[2]
+        if state is None or (on, event_id) > state[:2]:
+            if with_previous and state is not None and state[2] == "rated":
+                acc[4] = state
+            acc[2] = (on, event_id, kind, rating)
+        elif with_previous and kind == "rated" and (acc[4] is None or
+                                                    (on, event_id) > acc[4][:2]):
+            acc[4] = (on, event_id, kind, rating)
     dates: dict = {None: None}
 
     def day(value):
         if value not in dates:
-            dates[value] = value if isinstance(value, dt.date) else dt.date.fromisoformat(value[:10])
+            dates[value] = dt.date.fromisoformat(value[:10])
         return dates[value]
 
-    for (site_id, checkpoint, first_on, last_on, state_on, first_state_on, _, kind,
-         rating) in best.values():
-        if kind == "rated":
+    for (site_id, checkpoint), (first_on, last_on, state, first_state_on, prev) in fold.items():
+        if state is None:  # only notes so far: activity, but no state
+            yield CheckpointState(site_id, checkpoint, day(first_on), day(last_on))
+        elif state[2] == "rated":
             yield CheckpointState(site_id, checkpoint, day(first_on), day(last_on), None, None,
-                                  rating, day(state_on), day(first_state_on),
-                                  previous.get((site_id, checkpoint)))
+                                  state[3], day(state[0]), day(first_state_on),
+                                  prev[3] if prev else None)
         else:
-            yield CheckpointState(site_id, checkpoint, day(first_on), day(last_on), kind,
-                                  day(state_on) if kind else None)
+            yield CheckpointState(site_id, checkpoint, day(first_on), day(last_on), state[2],
+                                  day(state[0]))
 
 
-def _retracted_ids():
-    """Every retracted event id.  Ids are unique across initiatives, so no filter on the
-    initiative is needed, and without one the database reads only the index on
-    ``retracts`` instead of the whole table."""
-    retraction = aliased(Event, name="retraction")
-    return select(retraction.retracts).where(retraction.retracts.is_not(None))
-
-
-def _live_events(initiative_id: int, as_of: dt.date) -> list:
-    return [Event.initiative_id == initiative_id, Event.kind != "retract",
-            Event.occurred_on <= as_of, Event.id.not_in(_retracted_ids())]
-
-
-def _previous_ratings(session: Session, initiative_id: int,
-                      as_of: dt.date) -> dict[tuple[int, str], str]:
-    ranked = (
-        select(Event.site_id, Event.checkpoint, Event.rating,
-               func.row_number().over(partition_by=(Event.site_id, Event.checkpoint),
-                                      order_by=(Event.occurred_on.desc(), Event.id.desc()))
-               .label("rn"))
-        .where(*_live_events(initiative_id, as_of), Event.kind == "rated")
-        .subquery())
-    rows = session.connection().execute(
-        select(ranked.c.site_id, ranked.c.checkpoint, ranked.c.rating).where(ranked.c.rn == 2))
-    return {(site_id, cp): rating for site_id, cp, rating in rows}
+def retracted_ids(session: Session, initiative_id: int) -> set[int]:
+    """The ids of the initiative's retracted events: one read of the retractions,
+    whatever their date (a retraction withdraws its event for every as-of date)."""
+    return set(session.scalars(
+        select(Event.retracts).where(Event.initiative_id == initiative_id,
+                                     Event.kind == "retract", Event.retracts.is_not(None))))
 
 
 def latest_plans(session: Session, initiative_id: int,
@@ -225,9 +211,15 @@ def latest_plans(session: Session, initiative_id: int,
 
 def rating_history(session: Session, initiative_id: int,
                    as_of: dt.date) -> Iterator[tuple[str, str, dt.date, str]]:
-    """Every live rating on or before ``as_of``: (site, checkpoint, date, level), in order."""
-    query = (select(Site.name, Event.checkpoint, Event.occurred_on, Event.rating)
+    """Every live rating on or before ``as_of``: (site, checkpoint, date, level), in order.
+
+    Retracted ratings are left out in Python, for the reason ``checkpoint_states`` gives."""
+    retracted = retracted_ids(session, initiative_id)
+    query = (select(Site.name, Event.checkpoint, Event.occurred_on, Event.rating, Event.id)
              .join(Site, Site.id == Event.site_id)
-             .where(*_live_events(initiative_id, as_of), Event.kind == "rated")
+             .where(Event.initiative_id == initiative_id, Event.kind == "rated",
+                    Event.occurred_on <= as_of)
              .order_by(Site.name, Event.occurred_on, Event.id))
-    yield from session.execute(query)
+    for site, checkpoint, on, rating, event_id in session.execute(query):
+        if event_id not in retracted:
+            yield site, checkpoint, on, rating
