@@ -356,3 +356,29 @@ def test_plan_due_before_it_was_agreed_is_refused(mini):
     assert mini.count("plans") == 0
     mini("plan", "Alpha", "pilot", "--due", "2026-04-01", "--on", "2026-04-01")
     assert mini.count("plans") == 1
+
+
+# -- empty names and filters, quoted hints (issue 11, items 4 and 11) --------
+
+def test_empty_names_and_filters_are_usage_errors(mini):
+    mini("log", "Alpha", "plan.a", "--on", "2026-02-03")
+    r = mini("gaps", "--site", "", code=2)
+    assert r.stderr.strip() == "Error: --site is empty: give a name, or leave the option out"
+    assert r.stdout == ""
+    r = mini("gaps", "--site", "   ", code=2)
+    assert r.stderr.strip() == "Error: --site is empty: give a name, or leave the option out"
+    for name in ("", "   "):
+        r = mini("site", "add", name, code=2)
+        assert r.stderr.strip() == "Error: the site name is empty"
+    assert mini.count("sites") == 2
+
+
+def test_site_add_hint_is_quoted_for_the_shell(mini):
+    import shlex
+    name = """O'Brien's "Care"; DROP TABLE sites"""
+    r = mini("site", "add", name)
+    hint = r.stderr.strip().split("Next: ", 1)[1]
+    assert hint == ("""scaletrack log 'O'"'"'Brien'"'"'s "Care"; DROP TABLE sites' """
+                    "CHECKPOINT")
+    assert shlex.split(hint) == ["scaletrack", "log", name, "CHECKPOINT"]
+    assert mini.count("sites") == 3

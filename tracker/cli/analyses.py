@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from tracker.cli.app import as_of_option, cli, echo_data, format_option, initiative_option, pass_app
+from tracker.cli.app import (NAME, as_of_option, cli, echo_data, format_option,
+                             initiative_option, pass_app)
 
 
 @cli.command()
@@ -39,7 +40,7 @@ def status(app, as_of, fmt, initiative):
 
 
 @cli.command()
-@click.option("--site", "site_name", metavar="SITE", help="Only this site.")
+@click.option("--site", "site_name", type=NAME, metavar="SITE", help="Only this site.")
 @click.option("--stalled-after", type=click.IntRange(min=0), default=90, show_default=True,
               metavar="DAYS", help="Call a site stalled after this many days without events.")
 @as_of_option

@@ -116,6 +116,21 @@ class DateParam(click.ParamType):
 
 DATE = DateParam()
 
+
+class NameParam(click.ParamType):
+    """A site or initiative name given as a filter: never empty (a script's unset $SITE)."""
+
+    name = "NAME"
+
+    def convert(self, value, param, ctx):
+        if not str(value).strip():
+            what = param.opts[0] if param is not None and param.opts else "the name"
+            raise BadInput(f"{what} is empty: give a name, or leave the option out")
+        return value
+
+
+NAME = NameParam()
+
 # Ids are 32-bit on PostgreSQL; the same bound on SQLite keeps both backends alike.
 MAX_EVENT_ID = 2**31 - 1
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 import click
 
 from tracker.cli.app import DATE, cli, echo_data, format_option, initiative_option, pass_app, say
@@ -83,7 +85,7 @@ def add_site(app, name, region, joined, initiative):
 
     ini, created = add(app.store, initiative, name, region, joined)
     say(f"Added site '{created.name}' to '{ini.name}'. "
-        f"Next: scaletrack log \"{created.name}\" CHECKPOINT")
+        f"Next: scaletrack log {shlex.quote(created.name)} CHECKPOINT")
 
 
 @site.command("list")
