@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tracker import charts
-from tracker.analysis.load import ratings_by_site, snapshot
+from tracker.analysis.load import snapshot
 from tracker.analysis.periods import parse_quarter
 from tracker.catalog import Catalog
 from tracker.store.writes import add_site, create_initiative, log_event, set_plan
@@ -118,9 +118,8 @@ def tech(store):
 
 def test_complexity_chart_for_nasss(tech, tmp_path):
     store = tech
-    snap = snapshot(store, "Tech", AS_OF)
-    history = ratings_by_site(store, "Tech", AS_OF)
-    (fig,) = charts.draw("complexity", snap, Q, history)
+    snap = snapshot(store, "Tech", AS_OF, history=True)
+    (fig,) = charts.draw("complexity", snap, Q)
     north = fig.axes[0]
     texts = [t.get_text() for t in north.texts]
     # 7 domains x 2 assessment dates; condition went complex -> simple
@@ -129,7 +128,7 @@ def test_complexity_chart_for_nasss(tech, tmp_path):
     assert texts.count("complicated") == 1 and texts.count("not rated") == 11
     assert [t.get_text() for t in north.get_xticklabels()] == ["2026-01-05", "2026-04-05"]
     assert fig.axes[1].get_title(loc="left") == "South: no assessment yet"
-    (path,) = charts.write("complexity", snap, Q, tmp_path / "c.png", history)
+    (path,) = charts.write("complexity", snap, Q, tmp_path / "c.png")
     assert not_blank(path)
     with pytest.raises(Exception, match="does not fit nasss"):
         charts.draw("timeline", snap, Q)
@@ -144,10 +143,9 @@ def test_complexity_for_many_sites_is_one_programme_page(tech, tmp_path, monkeyp
     log_event(store, "Tech", "South", "condition.nature", rating="complicated",
               on=D(2026, 6, 30))
     log_event(store, "Tech", "South", "condition.nature", rating="simple", on=D(2026, 7, 1))
-    snap = snapshot(store, "Tech", AS_OF)
-    history = ratings_by_site(store, "Tech", AS_OF)
+    snap = snapshot(store, "Tech", AS_OF, history=True)
     assert complexity.page_count(snap) == 1
-    (fig,) = charts.draw("complexity", snap, Q, history)
+    (fig,) = charts.draw("complexity", snap, Q)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2026 Q1", "2026 Q2"]
     cells = {(round(t.get_position()[0]), round(t.get_position()[1] + 0.2)): t.get_text()
@@ -160,7 +158,7 @@ def test_complexity_for_many_sites_is_one_programme_page(tech, tmp_path, monkeyp
     assert sorted(cells.values()).count("none rated") == 6 + 5
     (bars,) = [c for c in ax.collections if c.get_gid() == "counts"]
     assert len(bars.get_paths()) == 4  # one segment per level present in each rated cell
-    (path,) = charts.write("complexity", snap, Q, tmp_path / "c.png", history)
+    (path,) = charts.write("complexity", snap, Q, tmp_path / "c.png")
     assert not_blank(path)
 
 

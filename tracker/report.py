@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tracker.analysis.compare import compare
 from tracker.analysis.gaps import DEFAULT_STALLED_AFTER, compute_gaps
-from tracker.analysis.load import Snapshot, ratings_by_site, snapshot
+from tracker.analysis.load import Snapshot, snapshot
 from tracker.analysis.periods import Period
 from tracker.catalog import SCIE_FACTORS_ID
 from tracker.store import Store
@@ -24,13 +24,13 @@ from tracker.views import (DOMAIN_COLUMNS, GAP_COLUMNS, ROLLUP_COLUMNS, STATUS_C
                            domains_document, rollup_rows, status_rows)
 from tracker.tables import to_csv
 
-CHART_TITLES = {
-    "timeline": "Progress by site (timeline)",
-    "gaps": "Checkpoints by site (gaps grid)",
-    "compare": "Share done by stage and site",
-    "adoption": "Sites reaching each stage over time",
-    "complexity": "Complexity by domain over time",
-}
+def _chart_titles() -> dict[str, str]:
+    from tracker.charts import REGISTRY
+
+    return {name: kind.title for name, kind in REGISTRY.items()}
+
+
+CHART_TITLES = _chart_titles()
 
 
 @dataclass
@@ -75,17 +75,16 @@ def write_report(store: Store, initiative: str | None, period: Period, as_of: dt
     from tracker import charts
 
     step = progress or (lambda _name: None)
-    now = snapshot(store, initiative, as_of)
+    now = snapshot(store, initiative, as_of, history=charts.needs_history)
     before = snapshot(store, initiative, period.start - dt.timedelta(days=1))
     fw = now.framework
     out.mkdir(parents=True, exist_ok=True)
     report = Report(out)
     summary = report.summary = summarise(now, before, period)
 
-    history = ratings_by_site(store, initiative, as_of) if fw.kind == "domains" else None
     step("charts")
     chart_files = charts.write_many([(kind, out / f"{kind}.png")
-                                     for kind in charts.applicable(fw)], now, period, history)
+                                     for kind in charts.applicable(fw)], now, period)
     for files in chart_files.values():
         report.files += files
 

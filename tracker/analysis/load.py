@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from tracker.analysis.status import SiteInfo, Status, compute_status
 from tracker.catalog import Framework
@@ -21,13 +22,23 @@ class Snapshot:
     as_of: dt.date
     status: Status
     plans: dict
+    # site name -> [(checkpoint, date, level)] in date order, when asked for
+    history: dict | None = field(default=None, repr=False)
 
 
-def snapshot(store: Store, initiative_name: str | None, as_of: dt.date | None = None) -> Snapshot:
+def snapshot(store: Store, initiative_name: str | None, as_of: dt.date | None = None,
+             history: bool | Callable[[Framework], bool] = False) -> Snapshot:
+    """The analysis inputs as of a date, read in one transaction.
+
+    ``history`` (or a test of the framework, such as ``charts.needs_history``)
+    also reads every site's rating history, which only some charts draw.
+    """
     as_of = as_of or dt.date.today()
     with store.reading() as session:
         initiative = resolve_initiative(session, initiative_name)
         framework = framework_of(session, initiative)
+        wanted = history(framework) if callable(history) else history
+        ratings = _ratings(session, initiative.id, as_of) if wanted else None
         site_rows = [SiteInfo(s.id, s.name, s.region, s.joined_on)
                      for s in sites(session, initiative)]
         states = list(checkpoint_states(session, initiative.id, as_of,
@@ -35,15 +46,13 @@ def snapshot(store: Store, initiative_name: str | None, as_of: dt.date | None = 
         plans = latest_plans(session, initiative.id, as_of)
         name = initiative.name
     status = compute_status(name, framework, site_rows, states, as_of)
-    return Snapshot(name, framework, as_of, status, plans)
+    return Snapshot(name, framework, as_of, status, plans, ratings)
 
 
-def ratings_by_site(store: Store, initiative_name: str | None,
-                    as_of: dt.date) -> dict[str, list[tuple[str, dt.date, str]]]:
+def _ratings(session, initiative_id: int,
+             as_of: dt.date) -> dict[str, list[tuple[str, dt.date, str]]]:
     """Each site's rating history (checkpoint, date, level), for the complexity chart."""
     out: dict[str, list] = {}
-    with store.reading() as session:
-        initiative = resolve_initiative(session, initiative_name)
-        for site, checkpoint, on, level in rating_history(session, initiative.id, as_of):
-            out.setdefault(site, []).append((checkpoint, on, level))
+    for site, checkpoint, on, level in rating_history(session, initiative_id, as_of):
+        out.setdefault(site, []).append((checkpoint, on, level))
     return out

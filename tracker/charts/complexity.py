@@ -45,9 +45,9 @@ def domain_levels(framework, history: list) -> tuple[list, dict]:
     return dates, out
 
 
-def draw(snapshot, period, history: dict, only: int | None = None):
-    """``history``: site name -> [(checkpoint, date, level)] in date order."""
-    status, fw = snapshot.status, snapshot.framework
+def draw(snapshot, period, only: int | None = None):
+    """From the snapshot's history: site name -> [(checkpoint, date, level)] in date order."""
+    status, fw, history = snapshot.status, snapshot.framework, snapshot.history
     scale = next(fw.levels(cp) for st in fw.stages for cp in st.checkpoints if cp.scale)
     colours = dict(zip(scale, level_colours(len(scale))))
     sites = sorted(status.sites, key=lambda s: s.site.casefold())

@@ -10,7 +10,7 @@ import click
 
 from tracker.cli.app import DATE, as_of_option, cli, initiative_option, pass_app, say
 
-CHART_KINDS = ("timeline", "gaps", "compare", "complexity", "adoption")
+from tracker.charts import KINDS as CHART_KINDS, REGISTRY
 
 
 def period_options(fn):
@@ -51,13 +51,11 @@ def chart(app, kind, output, quarter, start, end, as_of, initiative):
       scaletrack chart timeline --quarter 2026Q3 -o timeline.png
     """
     from tracker import charts
-    from tracker.analysis.load import ratings_by_site, snapshot
+    from tracker.analysis.load import snapshot
 
     period, as_of = _period(quarter, start, end, as_of)
-    snap = snapshot(app.store, initiative, as_of)
-    history = (ratings_by_site(app.store, initiative, as_of)
-               if kind == "complexity" and snap.framework.kind == "domains" else None)
-    paths = charts.write(kind, snap, period, Path(output), history)
+    snap = snapshot(app.store, initiative, as_of, history=REGISTRY[kind].needs_history)
+    paths = charts.write(kind, snap, period, Path(output))
     if len(paths) > 1:
         say(f"The {kind} chart has {len(paths)} pages:")
     for p in paths:
