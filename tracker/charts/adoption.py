@@ -1,18 +1,23 @@
-"""The diffusion curve of the scale-out: how many sites had reached each stage, over time."""
+"""The diffusion curve of the scale-out: how many sites had completed each stage, over time."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from tracker.analysis.periods import MONTHS
-from tracker.charts.style import STAGE_COLOURS, VERMILLION, caption_text, heading, new_figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from tracker.charts.style import (STAGE_COLOURS, VERMILLION, caption_text, each_page,
+                                  has_events, heading, legend_right, quarter_axis, say_empty,
+                                  wrap)
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h")
 STYLES = ("-", "--", "-.", ":")
 
 
 def curves(status):
-    """Per stage, the sorted dates on which sites reached it."""
+    """Per stage, the sorted dates on which sites completed it."""
     return {stage.id: sorted(s.stage(stage.id).completed_on for s in status.sites
                              if s.stage(stage.id).completed_on is not None)
             for stage in status.framework.stages}
@@ -20,9 +25,33 @@ def curves(status):
 
 def draw(snapshot, period, only: int | None = None):
     status, fw = snapshot.status, snapshot.framework
-    fig = new_figure(6.5, left=0.9, right=4.2, top=0.55, bottom=0.85)
-    ax = fig.add_subplot()
     data = curves(status)
+    handles = [Line2D([], [], color=STAGE_COLOURS[i % len(STAGE_COLOURS)], lw=2.2,
+                      ls=STYLES[i % len(STYLES)], marker=MARKERS[i % len(MARKERS)], ms=7,
+                      label=wrap(f"{stage.title}: {len(data[stage.id])}", 3.2))
+               for i, stage in enumerate(fw.stages)]
+    as_of = status.as_of
+    handles += [Patch(color="#F0F0F0", label="report period"),
+                Line2D([], [], color=VERMILLION, lw=1.5,
+                       label=f"as of {as_of.day} {MONTHS[as_of.month - 1]} {as_of.year}")]
+    figures = []
+    for _number, _group, _page in each_page([[]], only):
+        title = "Stage: sites that completed it"
+        fig, _right = legend_right(6.5, handles, left=0.9, top=0.55, bottom=0.85, title=title)
+        ax = fig.add_subplot()
+        _curves(ax, status, period, data)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1), frameon=False,
+                  title=title)
+        if not has_events(status):
+            say_empty(ax)
+        heading(fig, f"{status.initiative}: sites completing each stage over time, "
+                f"{period.label}", caption_text(fw, status.as_of))
+        figures.append(fig)
+    return figures
+
+
+def _curves(ax, status, period, data):
+    fw = status.framework
     firsts = [d[0] for d in data.values() if d]
     start = min(firsts + [period.start]) - dt.timedelta(days=30)
     for i, stage in enumerate(fw.stages):
@@ -31,25 +60,19 @@ def draw(snapshot, period, only: int | None = None):
         ys = [0] + list(range(1, len(dates) + 1)) + [len(dates)]
         ax.step(xs, ys, where="post", color=STAGE_COLOURS[i % len(STAGE_COLOURS)], lw=2.2,
                 ls=STYLES[i % len(STYLES)], marker=MARKERS[i % len(MARKERS)], markevery=
-                list(range(1, len(dates) + 1)), ms=7, label=f"{stage.title}: {len(dates)}",
-                gid=f"adoption:{stage.id}")
+                list(range(1, len(dates) + 1)), ms=7, gid=f"adoption:{stage.id}")
     total = len(status.sites)
     ax.axhline(total, color="#777777", ls=":", lw=1)
     ax.text(start, total, f" all {total} sites", va="bottom", fontsize=10, color="#444444")
     ax.axvline(status.as_of, color=VERMILLION, lw=1.5)
-    ax.annotate(f"as of {status.as_of.day} {MONTHS[status.as_of.month - 1]} {status.as_of.year}",
-                (status.as_of, total), xytext=(4, -14), textcoords="offset points",
-                color=VERMILLION, fontsize=10)
     ax.axvspan(period.start, period.end + dt.timedelta(days=1), color="#F0F0F0", zorder=0,
-               lw=0, label="report period")
-    ax.set_ylim(0, total + 0.8)
-    ax.set_ylabel("sites that had reached the stage")
+               lw=0)
+    end = max(status.as_of, period.end) + dt.timedelta(days=30)
+    ax.set_xlim(start, end)
+    quarter_axis(ax, start, end, period.convention)
+    ax.set_ylim(0, total * 1.08 + 1)
+    ax.set_ylabel("sites that had completed the stage")
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1), frameon=False,
-              title="Stage: sites reached")
-    heading(fig, f"{status.initiative}: sites reaching each stage over time, {period.label}",
-            caption_text(fw, status.as_of))
-    return [fig]
 
 
 def page_count(snapshot) -> int:

@@ -19,15 +19,21 @@ from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch, Rectangle
 
 from tracker.analysis.periods import quarter_at
-from tracker.charts.style import caption_text, heading, level_colours, new_figure, pages
+from tracker.charts.style import (WIDTH, caption_text, each_page, has_events, heading,
+                                  label_width, legend_right, level_colours, new_figure, pages,
+                                  say_empty, text_width)
 
-SITES_PER_PAGE = 4
-MAX_DETAIL = 12  # sites drawn one by one (three pages); past this, the programme page
+SITES_PER_PAGE = 3
+MAX_DETAIL = 12  # sites drawn one by one (four pages); past this, the programme page
+ROW = 0.28  # inches a domain, in a site's panel
+CELL = 0.95  # inches an assessment date needs: "complicated" and an ISO date fit
 QUARTERS = 8  # quarter ends on the programme page: the last two years
 
 
 def domain_levels(framework, history: list) -> tuple[list, dict]:
     """(assessment dates, {(domain, date): worst level}) from one site's rating history."""
+    domain_ids = {c.full_id for st in framework.stages for c in st.checkpoints if c.scale}
+    history = [h for h in history if h[0] in domain_ids]  # not the SCIE factors' dates
     dates = sorted({on for _, on, _ in history})
     latest: dict[str, str] = {}
     out: dict = {}
@@ -52,26 +58,34 @@ def draw(snapshot, period, only: int | None = None):
     colours = dict(zip(scale, level_colours(len(scale))))
     sites = sorted(status.sites, key=lambda s: s.site.casefold())
     if len(sites) > MAX_DETAIL:
-        return [_programme(status, fw, period, sites, history, scale, colours)]
-    groups = pages(sites, SITES_PER_PAGE)
+        return [_programme(status, fw, period, sites, history, scale, colours)] \
+            if only in (None, 1) else []
+    handles = [Patch(facecolor=c, edgecolor="#777777", label=lvl) for lvl, c in colours.items()]
+    handles.append(Patch(facecolor="white", edgecolor="#777777", label="not rated"))
+    left = label_width([s.title for s in fw.stages], 9)
+    right = 0.95 + max(text_width(h.get_label()) for h in handles)
+    most = max(1, int((WIDTH - left - right) / CELL))
+    panel = ROW * len(fw.stages) + 0.95  # a site's title above, its dates below
     figures = []
-    for number, group in enumerate(groups, start=1):
-        if only is not None and number != only:
-            continue
-        fig = new_figure(1.4 + 3.3 * max(len(group), 1), left=3.6, right=2.2, top=0.6,
-                         bottom=0.7)
+    for _number, group, page in each_page(pages(sites, SITES_PER_PAGE), only):
+        levels = {s.site: domain_levels(fw, history.get(s.site, [])) for s in group}
+        cut = any(len(d) > most for d, _ in levels.values())
+        caption = caption_text(fw, status.as_of, "A domain shows its most complex sub-domain "
+                               "rating in force on each date a domain was assessed"
+                               + (f"; the latest {most} dates of each site" if cut else "")
+                               + "." + page)
+        fig = new_figure(0.5 + panel * max(len(group), 1), left=left, right=right, top=0.55,
+                         bottom=0.45, caption=caption)
         axes = fig.subplots(max(len(group), 1), 1, squeeze=False,
-                            gridspec_kw={"hspace": 0.45})[:, 0]
+                            gridspec_kw={"hspace": 0.95 / (ROW * len(fw.stages))})[:, 0]
         for ax, site in zip(axes, group):
-            dates, levels = domain_levels(fw, history.get(site.site, []))
-            _panel(ax, fw, site.site, dates, levels, colours)
-        page = f" Page {number} of {len(groups)}." if len(groups) > 1 else ""
-        heading(fig, f"{status.initiative}: complexity by domain, {period.label}",
-                caption_text(fw, status.as_of, "A domain shows its most complex sub-domain "
-                             "rating in force on each assessment date." + page))
-        axes[0].legend(handles=[Patch(facecolor=c, edgecolor="#777777", label=lvl)
-                                for lvl, c in colours.items()],
-                       loc="upper left", bbox_to_anchor=(1.005, 1), frameon=False)
+            dates, site_levels = levels[site.site]
+            _panel(ax, fw, site.site, dates[-most:], site_levels, colours)
+        if not has_events(status):
+            say_empty(axes[0])
+        heading(fig, f"{status.initiative}: complexity by domain, {period.label}", caption)
+        axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1),
+                       frameon=False)
         figures.append(fig)
     return figures
 
@@ -93,12 +107,14 @@ def _panel(ax, fw, site, dates, levels, colours):
     ax.set_yticks(range(n))
     ax.set_yticklabels([s.title for s in reversed(rows)], fontsize=9)
     ax.set_xticks(range(len(dates)))
+    ax.tick_params(axis="x", labelsize=9)
     ax.set_xticklabels([d.isoformat() for d in dates])
     ax.tick_params(length=0)
     ax.set_title(site if dates else f"{site}: no assessment yet", loc="left", fontsize=11,
                  fontweight="bold")
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
+
 
 
 def page_count(snapshot) -> int:
@@ -137,12 +153,21 @@ def programme_counts(framework, sites, history, ends) -> dict:
 
 
 def _programme(status, fw, period, sites, history, scale, colours):
-    firsts = [h[0][1] for h in (history.get(s.site) for s in sites) if h]
+    firsts = [d[0] for d in (domain_levels(fw, history.get(s.site, []))[0] for s in sites)
+              if d]
     ends = quarter_ends(period, status.as_of, min(firsts, default=status.as_of))
     counts = programme_counts(fw, sites, history, ends)
     rows = list(fw.stages)
     n = len(rows)
-    fig = new_figure(1.9 + 0.95 * n, left=3.6, right=2.6, top=0.75, bottom=1.15)
+    handles = [Patch(facecolor=colours[lvl], edgecolor="#777777", label=lvl) for lvl in scale]
+    order = " / ".join(scale)
+    caption = caption_text(fw, status.as_of, f"{len(sites)} sites. Each cell counts the sites "
+                           f"at each level at the quarter's end ({order}), a domain at its "
+                           "most complex sub-domain rating in force; sites not yet rated are "
+                           "left out. Per-site figures are in status.csv.")
+    fig, _right = legend_right(1.9 + 0.8 * n, handles, left=label_width(
+        [s.title for s in rows], 9), top=0.75, bottom=0.75, title="sites at each level",
+        caption=caption)
     ax = fig.add_subplot()
     cells, faces = [], []
     for column in range(len(ends)):
@@ -172,13 +197,7 @@ def _programme(status, fw, period, sites, history, scale, colours):
     ax.tick_params(length=0)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
-    ax.legend(handles=[Patch(facecolor=colours[lvl], edgecolor="#777777", label=lvl)
-                       for lvl in scale], title="sites at each level",
+    ax.legend(handles=handles, title="sites at each level",
               loc="upper left", bbox_to_anchor=(1.005, 1), frameon=False)
-    order = " / ".join(scale)
-    heading(fig, f"{status.initiative}: complexity by domain, {period.label}",
-            caption_text(fw, status.as_of, f"{len(sites)} sites. Each cell counts the sites "
-                         f"at each level at the quarter's end ({order}), a domain at its most "
-                         "complex sub-domain rating in force; sites not yet rated are left "
-                         "out. Per-site figures are in status.csv."))
+    heading(fig, f"{status.initiative}: complexity by domain, {period.label}", caption)
     return fig

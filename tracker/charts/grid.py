@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from matplotlib.patches import Patch
+from matplotlib.transforms import offset_copy
 
-from tracker.charts.style import (GREEN, SKY, VERMILLION, caption_text, heading, label_width,
-                                  level_colours, new_figure, pages)
+from tracker.charts.style import (GREEN, SKY, VERMILLION, WIDTH, caption_height,
+                                  caption_text, each_page, has_events, heading, key_text,
+                                  label_width, level_colours, new_figure, pages, say_empty,
+                                  short_name, text_width, wrap)
 
-ROWS_PER_PAGE = 100
+
 STATES = {  # state: (colour, symbol written in the cell, legend label)
     "done": (GREEN, "\u2713", "done"),
     "started": (SKY, "\u2026", "started or reopened"),
@@ -33,36 +34,87 @@ def cell_state(cp, state, levels):
     return "started", None
 
 
-def draw(snapshot, period, only: int | None = None):
+def _plan(snapshot) -> dict:
+    """Everything the pages share, page_count's answer among it."""
     status, fw = snapshot.status, snapshot.framework
     columns = [(stage, cp) for stage in fw.stages for cp in stage.checkpoints]
     scale = next((fw.levels(cp) for _, cp in columns if cp.scale), None)
     sites = sorted(status.sites, key=lambda s: s.site.casefold())
-    groups = pages(sites, ROWS_PER_PAGE)
     left = label_width([s.site for s in sites])
     bottom = 0.45 + label_width([cp.id for _, cp in columns], 9)
+    handles = _handles(scale)
+    right = 0.95 + max(text_width(h.get_label()) for h in handles)
+    cell = (WIDTH - left - right) / max(len(columns), 1)
+    headers, key = _headers(fw, cell)
+    caption = caption_text(fw, status.as_of, key_text(key).strip())
+    room = MAX_HEIGHT - TOP - bottom - caption_height(caption) - 0.1
+    row = 0.3 if len(sites) * 0.3 <= room else 0.21  # long pages: tighter rows, still 9 pt
+    groups = pages(sites, max(1, int(room / row)))
+    return dict(columns=columns, scale=scale, left=left, bottom=bottom, handles=handles,
+                right=right, headers=headers, caption=caption, row=row, groups=groups)
+
+
+def draw(snapshot, period, only: int | None = None):
+    status, fw = snapshot.status, snapshot.framework
+    p = _plan(snapshot)
+    columns, scale, left, bottom, handles, right, headers, caption, row, groups = (
+        p[k] for k in ("columns", "scale", "left", "bottom", "handles", "right", "headers",
+                       "caption", "row", "groups"))
+    what = "ratings" if scale else "checkpoints"
     figures = []
-    for number, group in enumerate(groups, start=1):
-        if only is not None and number != only:
-            continue
-        width = min(20.0, left + 3.2 + 0.36 * len(columns))
-        row = 0.3 if len(group) <= 40 else 0.21  # long pages: tighter rows, still 9 pt
-        fig = new_figure(bottom + 1.5 + row * max(len(group), 3), width=width, left=left,
-                         right=3.0, top=1.25, bottom=bottom)
+    for _number, group, page in each_page(groups, only):
+        text = (caption + page).strip()
+        fig = new_figure(bottom + TOP + 0.1 + row * max(len(group), 3), left=left,
+                         right=right, top=TOP, bottom=bottom, caption=text)
         ax = fig.add_subplot()
-        _draw_page(ax, fw, columns, group, scale)
-        page = f" Page {number} of {len(groups)}." if len(groups) > 1 else ""
-        what = "ratings" if scale else "checkpoints"
-        heading(fig, f"{status.initiative}: {what} by site, {period.label}",
-                caption_text(fw, status.as_of, page.strip()))
+        _draw_page(ax, fw, columns, group, scale, headers)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1),
+                  frameon=False)
+        if not has_events(status):
+            say_empty(ax)
+        heading(fig, f"{status.initiative}: {what} by site, {period.label}", text)
         figures.append(fig)
     return figures
+
+
+MAX_HEIGHT = 10.0  # inches: a 4:3 slide 2000 px wide
+TOP = 1.25
+
+
+def _headers(fw, cell: float) -> tuple[list[str], list[str]]:
+    """Each stage's header over its columns: the title wrapped to two lines if it fits,
+    else the short names ("Step 3") for every stage, with the full titles in the key."""
+    out = []
+    for stage in fw.stages:
+        room = cell * len(stage.checkpoints) - 0.08
+        text = wrap(stage.title, room, 10)
+        lines = text.split("\n")
+        if len(lines) > 2 or any(text_width(x, 10, bold=True) > room for x in lines):
+            break
+        out.append(text)
+    else:
+        return out, []
+    short = [short_name(fw, i) for i in range(len(fw.stages))]
+    if any(text_width(x, 10, bold=True) > cell * len(st.checkpoints) - 0.08
+           for x, st in zip(short, fw.stages)):
+        short = [str(i + 1) for i in range(len(fw.stages))]
+    return short, [f"{s}: {st.title}" for s, st in zip(short, fw.stages)]
+
+
+def _handles(scale):
+    if scale:
+        colours = level_colours(len(scale))
+        handles = [Patch(facecolor=c, edgecolor="#777777", label=f"{i + 1} = {lvl}")
+                   for i, (lvl, c) in enumerate(zip(scale, colours))]
+        return handles + [Patch(facecolor="white", edgecolor="#777777", label="not rated")]
+    return [Patch(facecolor=STATES[k][0], edgecolor="#777777",
+                  label=f"{STATES[k][2]} ({_shape(k)})") for k in STATES]
 
 
 MARKERS = {"done": ("o", "black"), "started": (">", "black"), "blocked": ("X", "white")}
 
 
-def _draw_page(ax, fw, columns, sites, scale):
+def _draw_page(ax, fw, columns, sites, scale, headers):
     """Cells as one mesh, each state and each level one marker collection: a handful of
     artists for any number of rows."""
     from matplotlib.colors import to_rgb
@@ -108,15 +160,17 @@ def _draw_page(ax, fw, columns, sites, scale):
     ax.vlines([x - 0.5 for x in range(len(columns) + 1)], -0.5, n - 0.5, color="#999999",
               lw=0.6, zorder=2, clip_on=False)
     x = 0
-    for stage in fw.stages:
+    for stage, header in zip(fw.stages, headers):
         width = len(stage.checkpoints)
         if x:
             ax.axvline(x - 0.5, color="black", lw=1.8)
-        ax.text(x + width / 2 - 0.5, n - 0.3, textwrap.fill(stage.title, max(8, 5 * width)),
-                ha="center", va="bottom", fontsize=10, fontweight="bold", clip_on=False)
+        ax.text(x + width / 2 - 0.5, max(n, 1) - 0.5, header, ha="center", va="bottom",
+                fontsize=10, fontweight="bold", clip_on=False,
+                # a few points above the grid's top edge, whatever the row height
+                transform=offset_copy(ax.transData, fig=ax.figure, y=4, units="points"))
         x += width
     ax.set_xlim(-0.5, len(columns) - 0.5)
-    ax.set_ylim(-0.5, n - 0.5)
+    ax.set_ylim(-0.5, max(n, 1) - 0.5)
     ax.set_xticks(range(len(columns)))
     ax.set_xticklabels([cp.id for _, cp in columns], rotation=90, fontsize=9)
     ax.set_yticks(range(n))
@@ -124,14 +178,6 @@ def _draw_page(ax, fw, columns, sites, scale):
     ax.tick_params(length=0)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
-    if scale:
-        handles = [Patch(facecolor=c, edgecolor="#777777", label=f"{i + 1} = {lvl}")
-                   for i, (lvl, c) in enumerate(zip(scale, colours))]
-        handles.append(Patch(facecolor="white", edgecolor="#777777", label="not rated"))
-    else:
-        handles = [Patch(facecolor=STATES[k][0], edgecolor="#777777",
-                         label=f"{STATES[k][2]} ({_shape(k)})") for k in STATES]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1), frameon=False)
 
 
 def _shape(kind: str) -> str:
@@ -140,4 +186,4 @@ def _shape(kind: str) -> str:
 
 
 def page_count(snapshot) -> int:
-    return len(pages(snapshot.status.sites, ROWS_PER_PAGE))
+    return len(_plan(snapshot)["groups"])

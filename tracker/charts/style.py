@@ -12,7 +12,6 @@ data and as-of date give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -57,13 +56,18 @@ def level_colours(n: int) -> list[str]:
 
 
 def new_figure(height: float, width: float = WIDTH, *, left: float = 1.0, right: float = 0.4,
-               top: float = 0.8, bottom: float = 0.9) -> Figure:
+               top: float = 0.8, bottom: float = 0.9, caption: str = "") -> Figure:
     """A figure whose axes area leaves fixed margins, given in inches.
+
+    ``bottom`` is the room for tick labels; the caption's own height (it is
+    wrapped to the page's width) is added below that.
 
     Margins are set by hand rather than by a layout engine: constrained layout
     draws every figure twice, which doubled the time of a 200-site report.
     """
-    height = max(3.0, height)
+    extra = caption_height(caption, width)
+    bottom += extra
+    height = max(3.0, height + extra)
     fig = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
@@ -71,10 +75,82 @@ def new_figure(height: float, width: float = WIDTH, *, left: float = 1.0, right:
     return fig
 
 
+def text_width(text: str, points: float = 10, bold: bool = False) -> float:
+    """Inches a one-line text takes in DejaVu Sans, measured by Agg (as drawn)."""
+    from matplotlib.font_manager import FontProperties
+
+    font = FontProperties(family="DejaVu Sans", size=points,
+                          weight="bold" if bold else "normal")
+    width = max((_renderer().get_text_width_height_descent(line, font, ismath=False)[0]
+                 for line in str(text).split("\n")), default=0.0)
+    return width / DPI
+
+
+_RENDERERS: list = []
+
+
+def _renderer():
+    if not _RENDERERS:
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        _RENDERERS.append(RendererAgg(10, 10, DPI))
+    return _RENDERERS[0]
+
+
 def label_width(labels, points: float = 10) -> float:
-    """Inches needed for the longest of some labels (DejaVu Sans, roughly)."""
-    longest = max((len(str(x)) for x in labels), default=4)
-    return 0.25 + longest * points * 0.55 / 72
+    """Inches needed for the longest of some labels, with a little air."""
+    return 0.25 + max((text_width(str(x), points) for x in labels), default=0.3)
+
+
+def stage_labels(framework, room: float, points: float = 10) -> tuple[list[str], list[str]]:
+    """What to call each stage on a chart where ``room`` inches are free per title.
+
+    Titles that fit are used whole.  Otherwise each stage gets its short name
+    ("Step 3", "Phase 2", "Domain 4": the word before the number in the
+    framework's own titles) and the full titles go in a key, returned as lines.
+    """
+    titles = [st.title for st in framework.stages]
+    if all(text_width(t, points) <= room for t in titles):
+        return titles, []
+    short = [short_name(framework, i) for i in range(len(titles))]
+    return short, [f"{s}: {_rest(t)}" for s, t in zip(short, titles)]
+
+
+def short_name(framework, index: int) -> str:
+    import re
+
+    title = framework.stages[index].title
+    m = re.match(r"^\s*([A-Za-z]+)\s+\d+\s*:", title)
+    word = m.group(1) if m else ("Domain" if framework.kind == "domains" else "Stage")
+    return f"{word} {index + 1}"
+
+
+def _rest(title: str) -> str:
+    """A title without its own numbering ("Step 3: Prepare" -> "Prepare")."""
+    import re
+
+    return re.sub(r"^\s*(?:[A-Za-z]+\s+)?\d+\s*[:.]\s*", "", title) or title
+
+
+def wrap(text: str, inches: float, points: float = 10) -> str:
+    """Wrap text to lines no wider than ``inches`` (measured, not guessed)."""
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if line and text_width(candidate, points) > inches:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def say_empty(ax, what: str = "No events in this period") -> None:
+    """An empty period or programme says so in words, in the middle of the plot."""
+    ax.text(0.5, 0.5, what, transform=ax.transAxes, ha="center", va="center", fontsize=14,
+            color="#444444", gid="empty")
 
 
 def heading(fig: Figure, title: str, caption: str) -> None:
@@ -82,10 +158,21 @@ def heading(fig: Figure, title: str, caption: str) -> None:
     height, width = fig.get_figheight(), fig.get_figwidth()
     fig.text(0.01, 1 - 0.12 / height, title, fontsize=14, fontweight="bold", ha="left",
              va="top")
-    # wrapped to the figure's width (DejaVu Sans averages about 0.55 em a character)
-    per_line = int(width * 0.97 * 72 / (MIN_PT * 0.56))
-    fig.text(0.01, 0.06 / height, textwrap.fill(caption, per_line), fontsize=MIN_PT,
+    fig.text(0.01, 0.06 / height, wrap(caption, width * 0.97, MIN_PT), fontsize=MIN_PT,
              color="#333333", ha="left", va="bottom", linespacing=1.3)
+
+
+def caption_height(caption: str, width: float = WIDTH) -> float:
+    """Inches the wrapped caption takes beyond the first line's allowance."""
+    if not caption:
+        return 0.0
+    lines = wrap(caption, width * 0.97, MIN_PT).count("\n") + 1
+    return max(0, lines - 1) * MIN_PT * 1.3 / 72 + 0.05
+
+
+def key_text(key: list[str]) -> str:
+    """The full stage titles behind the short names on a chart, for its caption."""
+    return (" Key: " + "; ".join(key) + ".") if key else ""
 
 
 def caption_text(framework, as_of: dt.date, extra: str = "") -> str:
@@ -132,3 +219,56 @@ def page_paths(path: Path, n: int) -> list[Path]:
     if n == 1:
         return [path]
     return [path.with_name(f"{path.stem}-{i}{path.suffix}") for i in range(1, n + 1)]
+
+
+def has_events(status) -> bool:
+    """Whether any site has logged anything by the as-of date."""
+    return any(site.last_activity is not None for site in status.sites)
+
+
+def legend_height(handles, points: float = 10) -> float:
+    """Inches a legend of these entries takes (one line of text is 1.2 em; entries are
+    half an em apart; a title counts as a line)."""
+    lines = sum(h.get_label().count("\n") + 1 for h in handles)
+    em = points / 72
+    return lines * 1.2 * em + len(handles) * 0.5 * em + 0.35
+
+
+def legend_right(height: float, handles, *, left: float, top: float, bottom: float,
+                 title: str = "", width: float = WIDTH, caption: str = ""):
+    """A figure with a legend column at the right, as wide as its longest entry and
+    never taller than the plot beside it: the one layout rule for side legends.
+
+    Returns the figure and the right margin (inches) the legend takes.
+    """
+    labels = [h.get_label() for h in handles] + ([title] if title else [])
+    right = 0.95 + max(text_width(x) for x in labels)
+    needed = legend_height(handles) + (0.3 if title else 0) + top + bottom
+    fig = new_figure(max(height, needed), width, left=left, right=right, top=top,
+                     bottom=bottom, caption=caption)
+    return fig, right
+
+
+def quarter_axis(ax, lo, hi, convention: str) -> None:
+    """Ticks at the start of each quarter from ``lo`` to ``hi``, labelled "Q3 / 2026"
+    (or the financial year), whatever the span: a few days' range gets one quarter
+    tick, not a crowd of dates."""
+    from tracker.analysis.periods import add_months, quarter_at
+
+    q = quarter_at(lo).start
+    ticks = []
+    while q <= hi:
+        ticks.append(q)
+        q = add_months(q, 3)
+    step = max(1, -(-len(ticks) // 16))  # at most 16 labels across the page
+    ticks = ticks[::step]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([quarter_label(t, convention) for t in ticks])
+
+
+def quarter_label(day, convention: str) -> str:
+    if convention == "fy":
+        fy = day.year if day.month >= 4 else day.year - 1
+        q = ((day.month - 4) % 12) // 3 + 1
+        return f"Q{q}\n{fy % 100:02d}/{(fy + 1) % 100:02d}"
+    return f"Q{(day.month - 1) // 3 + 1}\n{day.year}"

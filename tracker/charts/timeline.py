@@ -12,7 +12,10 @@ from matplotlib.patches import Patch
 
 from tracker.analysis.periods import MONTHS, Period, add_months, quarter_at
 from tracker.charts.style import (BLACK, LANES_PER_PAGE, SHADE, STAGE_COLOURS, VERMILLION,
-                                  caption_text, heading, label_width, new_figure, pages)
+                                  caption_text, each_page, has_events, heading, label_width,
+                                  legend_right, pages, quarter_axis, say_empty)
+
+LANE = 0.3  # inches a site
 
 
 def lane_order(status):
@@ -48,36 +51,48 @@ def x_range(status, period: Period, plans: dict):
     return quarter_at(start).start, add_months(quarter_at(end).start, 3)
 
 
-def quarter_label(day: dt.date, convention: str) -> str:
-    if convention == "fy":
-        fy = day.year if day.month >= 4 else day.year - 1
-        q = ((day.month - 4) % 12) // 3 + 1
-        return f"Q{q}\n{fy % 100:02d}/{(fy + 1) % 100:02d}"
-    return f"Q{(day.month - 1) // 3 + 1}\n{day.year}"
-
-
 def draw(snapshot, period: Period, only: int | None = None):
     """One figure per page of at most 25 lanes."""
     status, fw = snapshot.status, snapshot.framework
     ordered = lane_order(status)
     lo, hi = x_range(status, period, snapshot.plans)
-    groups = pages(ordered)
-    figures = []
     left = label_width([s.site for s in ordered])
-    for number, group in enumerate(groups, start=1):
-        if only is not None and number != only:
-            continue
-        fig = new_figure(1.9 + 0.38 * max(len(group), 3), left=left, right=3.6, top=0.55,
-                         bottom=0.95)
+    figures = []
+    for _number, group, page in each_page(pages(ordered), only):
+        handles = _handles(fw, status.as_of)
+        fig, right = legend_right(1.9 + LANE * max(len(group), 3), handles, left=left,
+                                  top=0.55, bottom=0.95)
         ax = fig.add_subplot()
         _draw_page(ax, fw, group, snapshot.plans, status.as_of, period, lo, hi)
-        page = f" Page {number} of {len(groups)}." if len(groups) > 1 else ""
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1),
+                  frameon=False)
+        if not has_events(status):
+            say_empty(ax)
         heading(fig, f"{status.initiative}: progress by site, {period.label}",
                 caption_text(fw, status.as_of,
-                             "Bands run from a stage's first activity to the day it was reached; "
-                             "bands with a dashed outline are stages not yet reached." + page))
+                             "Bands run from a stage's first activity to the day it was "
+                             "completed; bands with a dashed outline are stages not yet "
+                             "completed." + page))
         figures.append(fig)
     return figures
+
+
+def _handles(fw, as_of):
+    from tracker.charts.style import wrap
+
+    handles = [Patch(facecolor=STAGE_COLOURS[i % len(STAGE_COLOURS)], alpha=0.85,
+                     label=wrap(s.title, 3.0)) for i, s in enumerate(fw.stages)]
+    return handles + [
+        Patch(facecolor="#DDDDDD", edgecolor="#333333", ls=(0, (4, 2)), lw=1.3,
+              label="stage not yet completed"),
+        Line2D([], [], ls="none", marker="o", color=BLACK, label="checkpoint done"),
+        Line2D([], [], ls="none", marker="D", mfc="white", mec=BLACK, mew=1.5,
+               label="planned date for a stage"),
+        Line2D([], [], ls="none", marker="X", color=VERMILLION, mec=BLACK, label="blocked"),
+        Patch(facecolor="none", edgecolor="#555555", ls="--", label="report period"),
+        Line2D([], [], color=VERMILLION, lw=1.5,
+               label=f"as of {as_of.day} {MONTHS[as_of.month - 1]} {as_of.year}"),
+    ]
 
 
 def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
@@ -131,33 +146,12 @@ def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
     ax.plot(block_x, block_y, ls="none", marker="X", ms=11, color=VERMILLION, mec=BLACK,
             mew=0.6, zorder=5, gid="blocked")
     ax.axvline(as_of, color=VERMILLION, lw=1.5, zorder=3, gid="as-of")
-    ax.annotate(f"as of {as_of.day} {MONTHS[as_of.month - 1]} {as_of.year}", (as_of, n - 0.45),
-                xytext=(4, 0), textcoords="offset points", fontsize=10, color=VERMILLION,
-                va="bottom", annotation_clip=False)
     ax.set_ylim(-0.7, n - 0.3 + 0.4)
     ax.set_yticks(range(n))
     ax.set_yticklabels([s.site for s in reversed(sites)])
     ax.set_xlim(lo, hi + dt.timedelta(days=12))
-    ticks = []
-    q = lo
-    while q <= hi:
-        ticks.append(q)
-        q = add_months(q, 3)
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([quarter_label(t, period.convention) for t in ticks])
+    quarter_axis(ax, lo, hi, period.convention)
     ax.tick_params(axis="y", length=0)
-    handles = [Patch(facecolor=STAGE_COLOURS[i % len(STAGE_COLOURS)], alpha=0.85, label=s.title)
-               for i, s in enumerate(fw.stages)]
-    handles += [
-        Patch(facecolor="#DDDDDD", edgecolor="#333333", ls=(0, (4, 2)), lw=1.3,
-              label="stage not yet reached"),
-        Line2D([], [], ls="none", marker="o", color=BLACK, label="checkpoint done"),
-        Line2D([], [], ls="none", marker="D", mfc="white", mec=BLACK, mew=1.5,
-               label="planned date for a stage"),
-        Line2D([], [], ls="none", marker="X", color=VERMILLION, mec=BLACK, label="blocked"),
-        Patch(facecolor="none", edgecolor="#555555", ls="--", label="report period"),
-    ]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1), frameon=False)
 
 
 def page_count(snapshot) -> int:
