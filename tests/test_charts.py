@@ -206,3 +206,56 @@ def test_compare_for_many_sites_shows_the_spread_on_one_page(store, catalog):
     assert dots == {"dots:plan": 45, "dots:pilot": 45, "dots:spread": 45}
     texts = [t.get_text() for t in ax.texts]
     assert "median 0%\n0 of 45\ncompleted" in texts
+
+
+CVD = (None, "deuteranomaly", "protanomaly", "tritanomaly")
+
+
+def _seen(colours, cvd, alpha=1.0):
+    """The colours as drawn over white at ``alpha``, as a reader with ``cvd`` (full
+    severity) sees them, in sRGB."""
+    import numpy as np
+    from colorspacious import cspace_convert
+    from matplotlib.colors import to_rgb
+
+    rgb = np.array([to_rgb(c) for c in colours]) * alpha + (1 - alpha)
+    if cvd is None:
+        return rgb
+    return np.clip(cspace_convert(rgb, {"name": "sRGB1+CVD", "cvd_type": cvd,
+                                        "severity": 100}, "sRGB1"), 0, 1)
+
+
+@pytest.mark.parametrize("cvd", CVD)
+@pytest.mark.parametrize("alpha", [1.0, "bands"])  # lines and markers; the timeline's bands
+def test_nine_stage_colours_stay_apart_for_colour_blind_readers(cvd, alpha):
+    """Every pair of the nine stage colours differs by at least 10 CAM02-UCS units
+    (about the step between two named colours) under each simulated deficiency."""
+    import itertools
+
+    from colorspacious import deltaE
+
+    from tracker.charts.style import STAGE_COLOURS
+    from tracker.charts.timeline import BAND_ALPHA
+
+    alpha = BAND_ALPHA if alpha == "bands" else alpha
+    assert len(set(STAGE_COLOURS)) == 9
+    seen = _seen(STAGE_COLOURS, cvd, alpha)
+    worst = min((deltaE(seen[i], seen[j], input_space="sRGB1"), i, j)
+                for i, j in itertools.combinations(range(9), 2))
+    assert worst[0] >= 10, f"{STAGE_COLOURS[worst[1]]} and {STAGE_COLOURS[worst[2]]} ({cvd})"
+
+
+def test_the_old_grey_would_fail_the_colour_blind_check():
+    """The check can fail: reddish purple and the grey it replaced look alike to a
+    deuteranope."""
+    from colorspacious import deltaE
+
+    seen = _seen(("#CC79A7", "#999999"), "deuteranomaly")
+    assert deltaE(seen[0], seen[1], input_space="sRGB1") < 10
+
+
+def test_colour_is_never_the_only_cue_for_a_stage():
+    """Nine stages on the adoption chart: each has its own marker and a written count."""
+    from tracker.charts.adoption import MARKERS
+
+    assert len(set(MARKERS)) == 9

@@ -62,3 +62,46 @@ def test_ranges():
     with pytest.raises(BadInput, match="not both"):
         parse_period("2026Q1", D(2026, 3, 1), D(2026, 4, 1), D(2026, 6, 1))
     assert parse_period(None, None, None, D(2026, 5, 5)).code == "2026Q2"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["report", "--quarter", "9999Q4"],
+     "Error: '9999Q4' is outside the dates scaletrack reports on (0002-01-01 to 9997-12-31)"),
+    (["report", "--quarter", "0001Q1"],
+     "Error: '0001Q1' is outside the dates scaletrack reports on (0002-01-01 to 9997-12-31)"),
+    (["chart", "timeline", "--quarter", "0000Q1", "-o", "t.png"],
+     "Error: '0000Q1' is outside the dates scaletrack reports on (0002-01-01 to 9997-12-31)"),
+    (["chart", "timeline", "--as-of", "9999-12-31", "-o", "t.png"],
+     "Error: --as-of 9999-12-31 is outside the dates scaletrack reports on "
+     "(0002-01-01 to 9997-12-31)"),
+    (["chart", "adoption", "--as-of", "9999-12-31", "-o", "t.png"],
+     "Error: --as-of 9999-12-31 is outside the dates scaletrack reports on "
+     "(0002-01-01 to 9997-12-31)"),
+    (["report", "--from", "0001-01-01", "--to", "0001-01-05"],
+     "Error: the period 0001-01-01 to 0001-01-05 is outside the dates scaletrack reports on "
+     "(0002-01-01 to 9997-12-31)"),
+    (["report", "--from", "9999-12-01", "--to", "9999-12-31"],
+     "Error: the period 9999-12-01 to 9999-12-31 is outside the dates scaletrack reports on "
+     "(0002-01-01 to 9997-12-31)"),
+    (["report", "--quarter", "FY9997-98Q4"],
+     "Error: 'FY9997-98Q4' is outside the dates scaletrack reports on "
+     "(0002-01-01 to 9997-12-31)"),
+])
+def test_periods_at_the_ends_of_the_calendar_are_refused_in_one_line(run_sqlite, tmp_path,
+                                                                     monkeypatch,
+                                                                     args, message):
+    run = run_sqlite
+    monkeypatch.chdir(tmp_path)
+    run("initiative", "create", "Ends", "--framework", "ihi-full-scale")
+    r = run(*args, code=2)
+    assert r.stderr.strip() == message
+    assert list(tmp_path.glob("*.png")) == [] and not list(tmp_path.glob("report-*"))
+
+
+def test_the_first_and_last_reportable_quarters_give_a_report(run_sqlite, tmp_path):
+    run = run_sqlite
+    run("initiative", "create", "Ends", "--framework", "ihi-full-scale")
+    for quarter, as_of in (("0002Q1", "0002-03-31"), ("9997Q4", "9997-12-31")):
+        run("report", "--quarter", quarter, "--as-of", as_of, "--out", str(tmp_path / quarter))
+        assert (tmp_path / quarter / "report.md").is_file()
+        assert (tmp_path / quarter / "timeline.png").is_file()

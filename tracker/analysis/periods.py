@@ -18,6 +18,11 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 _CAL = re.compile(r"^(\d{4})-?Q([1-4])$")
 _FY = re.compile(r"^FY(\d{4})[-/](\d{2}|\d{4})-?Q([1-4])$")
 EXAMPLES = "2026Q3 (July-September 2026) or FY2026-27Q1 (April-June 2026)"
+# Reports look a quarter and a year around their period (the quarter before, plans due
+# within a year, axis margins), so they stay a little inside the calendar's ends.
+FIRST_DAY = dt.date(2, 1, 1)
+LAST_DAY = dt.date(9997, 12, 31)
+RANGE = f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ def parse_quarter(text: str) -> Period:
     m = _CAL.match(value)
     if m:
         year, q = int(m.group(1)), int(m.group(2))
+        _check_year(text, year)
         return quarter_at(dt.date(year, 3 * q - 2, 1), "calendar")
     m = _FY.match(value)
     if m:
@@ -93,8 +99,28 @@ def parse_quarter(text: str) -> Period:
                            f"first, as in FY{first}-{(first + 1) % 100:02d}Q{q}")
         month = (3 * (q - 1) + 3) % 12 + 1  # Q1 April, Q2 July, Q3 October, Q4 January
         year = first if q < 4 else first + 1
+        _check_year(text, year)
         return quarter_at(dt.date(year, month, 1), "fy")
     raise BadInput(f"'{text}' is not a quarter: write {EXAMPLES}")
+
+
+def _check_year(text: str, year: int) -> None:
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise BadInput(f"'{text}' is outside the dates scaletrack reports on ({RANGE})")
+
+
+def check_reportable(period: Period, as_of: dt.date) -> None:
+    """Refuse a period or as-of date too near the ends of the calendar to report on."""
+    if period.start < FIRST_DAY or period.end > LAST_DAY:
+        raise BadInput(f"the period {period.start.isoformat()} to {period.end.isoformat()} "
+                       f"is outside the dates scaletrack reports on ({RANGE})")
+    check_as_of(as_of)
+
+
+def check_as_of(as_of: dt.date | None) -> None:
+    if as_of is not None and not FIRST_DAY <= as_of <= LAST_DAY:
+        raise BadInput(f"--as-of {as_of.isoformat()} is outside the dates scaletrack reports "
+                       f"on ({RANGE})")
 
 
 def parse_period(quarter: str | None, start: dt.date | None, end: dt.date | None,

@@ -74,7 +74,7 @@ def draw(snapshot, period, only: int | None = None):
                                "rating in force on each date a domain was assessed"
                                + (f"; the latest {most} dates of each site" if cut else "")
                                + "." + page)
-        fig = new_figure(0.5 + panel * max(len(group), 1), left=left, right=right, top=0.55,
+        fig = new_figure(0.8 + panel * max(len(group), 1), left=left, right=right, top=0.85,
                          bottom=0.45, caption=caption)
         axes = fig.subplots(max(len(group), 1), 1, squeeze=False,
                             gridspec_kw={"hspace": 0.95 / (ROW * len(fw.stages))})[:, 0]

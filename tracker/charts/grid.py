@@ -7,7 +7,8 @@ from matplotlib.transforms import offset_copy
 
 from tracker.charts.style import (GREEN, SKY, VERMILLION, WIDTH, caption_height,
                                   caption_text, each_page, has_events, heading, key_text,
-                                  label_width, level_colours, new_figure, pages, say_empty,
+                                  label_width, level_colours, new_figure, pages, rest_of_title,
+                                  say_empty,
                                   short_name, text_width, wrap)
 
 
@@ -98,7 +99,7 @@ def _headers(fw, cell: float) -> tuple[list[str], list[str]]:
     if any(text_width(x, 10, bold=True) > cell * len(st.checkpoints) - 0.08
            for x, st in zip(short, fw.stages)):
         short = [str(i + 1) for i in range(len(fw.stages))]
-    return short, [f"{s}: {st.title}" for s, st in zip(short, fw.stages)]
+    return short, [f"{s}: {rest_of_title(st.title)}" for s, st in zip(short, fw.stages)]
 
 
 def _handles(scale):

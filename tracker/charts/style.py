@@ -20,7 +20,10 @@ from matplotlib.figure import Figure
 
 ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = (
     "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
-STAGE_COLOURS = (SKY, ORANGE, GREEN, PURPLE, BLUE, YELLOW, VERMILLION, "#999999", BLACK)
+# Okabe-Ito, with Tol's wine in place of grey, which deuteranopes cannot tell from the
+# reddish purple (tests/test_charts.py measures every pair under simulated CVD)
+WINE = "#882255"
+STAGE_COLOURS = (SKY, ORANGE, GREEN, PURPLE, BLUE, YELLOW, VERMILLION, WINE, BLACK)
 GREY = "#BBBBBB"
 SHADE = "#F0F0F0"
 DPI = 150
@@ -113,7 +116,7 @@ def stage_labels(framework, room: float, points: float = 10) -> tuple[list[str],
     if all(text_width(t, points) <= room for t in titles):
         return titles, []
     short = [short_name(framework, i) for i in range(len(titles))]
-    return short, [f"{s}: {_rest(t)}" for s, t in zip(short, titles)]
+    return short, [f"{s}: {rest_of_title(t)}" for s, t in zip(short, titles)]
 
 
 def short_name(framework, index: int) -> str:
@@ -125,7 +128,7 @@ def short_name(framework, index: int) -> str:
     return f"{word} {index + 1}"
 
 
-def _rest(title: str) -> str:
+def rest_of_title(title: str) -> str:
     """A title without its own numbering ("Step 3: Prepare" -> "Prepare")."""
     import re
 

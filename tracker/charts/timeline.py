@@ -16,6 +16,7 @@ from tracker.charts.style import (BLACK, LANES_PER_PAGE, SHADE, STAGE_COLOURS, V
                                   legend_right, pages, quarter_axis, say_empty)
 
 LANE = 0.3  # inches a site
+BAND_ALPHA = 0.95  # a completed stage's band; tests check the colours stay apart at this
 
 
 def lane_order(status):
@@ -80,7 +81,7 @@ def draw(snapshot, period: Period, only: int | None = None):
 def _handles(fw, as_of):
     from tracker.charts.style import wrap
 
-    handles = [Patch(facecolor=STAGE_COLOURS[i % len(STAGE_COLOURS)], alpha=0.85,
+    handles = [Patch(facecolor=STAGE_COLOURS[i % len(STAGE_COLOURS)], alpha=BAND_ALPHA,
                      label=wrap(s.title, 3.0)) for i, s in enumerate(fw.stages)]
     return handles + [
         Patch(facecolor="#DDDDDD", edgecolor="#333333", ls=(0, (4, 2)), lw=1.3,
@@ -135,7 +136,7 @@ def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
     for (stage_id, reached), polygons in bands.items():
         colour = STAGE_COLOURS[stage_index[stage_id] % len(STAGE_COLOURS)]
         ax.add_collection(PolyCollection(
-            polygons, facecolors=to_rgba(colour, 0.85 if reached else 0.4),
+            polygons, facecolors=to_rgba(colour, BAND_ALPHA if reached else 0.4),
             # not colour alone: a stage not yet reached is paler and outlined with dashes
             edgecolors=colour if reached else "#333333", linestyles="solid" if reached else
             (0, (4, 2)), linewidths=0.8 if reached else 1.3, zorder=2,

@@ -14,10 +14,20 @@ from tracker.cli.app import echo_data, cli, pass_app, say
 @cli.command()
 @click.option("--out", type=click.Path(file_okay=False), default="scaletrack-demo",
               show_default=True, help="Folder for the demo's report.")
+@click.option("--framework", "framework_id", default="ihi-full-scale", show_default=True,
+              type=click.Choice(("ihi-full-scale", "expandnet-nine-steps", "milat-four-steps",
+                                 "nasss")),
+              help="Which framework the sample follows.")
 @pass_app
 @click.pass_context
-def demo(ctx, app, out):
+def demo(ctx, app, out, framework_id):
     """Build a sample scale-out and show what scaletrack makes of it.
+
+    Each built-in framework has its sample: a Shared Lives scheme on IHI (the
+    default), family group conferencing on ExpandNet's nine steps, falls
+    prevention on Milat's four steps, and digital care at home assessed with
+    NASSS. Several sites over about two years, with gaps, a stalled site and
+    a retracted event.
 
     The sample goes into a throwaway database unless --db is given on the
     command line (SCALETRACK_DB is ignored here, so your own data stay
@@ -26,6 +36,7 @@ def demo(ctx, app, out):
     \b
     Example:
       scaletrack demo
+      scaletrack demo --framework nasss --out nasss-demo
     """
     from tracker.analysis.load import snapshot
     from tracker.demo import DEMO_AS_OF, build_demo
@@ -40,7 +51,7 @@ def demo(ctx, app, out):
         db = str(Path(tempfile.mkdtemp(prefix="scaletrack-demo-")) / "demo.db")
     store = Store.open(db)
     ctx.call_on_close(store.close)
-    name = build_demo(store, app.catalog)
+    name = build_demo(store, app.catalog, framework_id)
     snap = snapshot(store, name, DEMO_AS_OF)
     echo_data(status_view(snap.status, "table"))
     echo_data("\n" + gaps_view(compute_gaps(snap.status, snap.plans), snap.status, "table"))

@@ -22,11 +22,15 @@ def period_options(fn):
 
 
 def _period(quarter, start, end, as_of):
-    from tracker.analysis.periods import parse_period, period_as_of
+    from tracker.analysis.periods import (check_as_of, check_reportable, parse_period,
+                                          period_as_of)
 
+    check_as_of(as_of)
     today = dt.date.today()
     period = parse_period(quarter, start, end, as_of or today)
-    return period, period_as_of(period, as_of, today)
+    as_of = period_as_of(period, as_of, today)
+    check_reportable(period, as_of)
+    return period, as_of
 
 
 @cli.command()

@@ -1,0 +1,63 @@
+"""``scaletrack demo --framework ID``: a sample scale-out and its report for every framework."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker.analysis.load import snapshot
+from tracker.catalog import Catalog
+from tracker.demo import DEMO_AS_OF, DEMOS, build_demo, sample
+
+
+@pytest.mark.parametrize("framework_id", DEMOS)
+def test_each_framework_has_a_realistic_sample(store, framework_id):
+    """Several sites with real names, about two years of events, one site stalled
+    (nothing for over 90 days), one retraction; phased samples also have a blocked
+    checkpoint, a skipped one and a plan; the NASSS sample a site not yet assessed."""
+    catalog = Catalog()
+    name = build_demo(store, catalog, framework_id)
+    snap = snapshot(store, name, DEMO_AS_OF)
+    sites = snap.status.sites
+    assert len(sites) >= 6
+    firsts = [s.joined_on for s in sites]
+    assert (DEMO_AS_OF - min(firsts)).days >= 700  # about two years
+    stalled = [s for s in sites if s.last_activity and (DEMO_AS_OF - s.last_activity).days > 90]
+    assert stalled
+    from tracker.store.queries import resolve_initiative
+    from tracker.store.schema import Event
+
+    with store.reading() as session:
+        initiative = resolve_initiative(session, name)
+        kinds = [e.kind for e in session.query(Event).filter_by(initiative_id=initiative.id)]
+    assert kinds.count("retract") == 1
+    if snap.framework.kind == "phased":
+        states = [st.status for s in sites for st in s.states.values()]
+        assert "blocked" in states
+        assert snap.plans
+        furthest = {s.furthest_stage for s in sites}
+        assert len(furthest) >= 3  # sites at different stages
+    else:
+        assert any(not s.states for s in sites)  # the newest site has no assessment yet
+        levels = {st.rating for s in sites for st in s.states.values()}
+        assert levels == {"simple", "complicated", "complex"}
+
+
+def test_the_default_is_ihi_and_an_unknown_framework_is_refused(run, tmp_path):
+    assert sample("ihi-full-scale", Catalog()).initiative == "Shared Lives North (demo)"
+    r = run("demo", "--framework", "nope", "--out", str(tmp_path / "d"), code=2)
+    assert "'nope' is not one of 'ihi-full-scale', 'expandnet-nine-steps'" in r.stderr
+
+
+def test_the_nasss_demo_writes_its_domain_charts(run, tmp_path):
+    r = run("demo", "--framework", "nasss", "--out", str(tmp_path / "d"))
+    assert r.stdout.startswith("Digital care at home (demo): NASSS")
+    files = sorted(p.name for p in (tmp_path / "d").iterdir())
+    assert files == ["compare.csv", "compare.png", "complexity-1.png", "complexity-2.png",
+                     "gaps.csv", "gaps.png", "report.md", "status.csv"]
+
+
+def test_the_command_offers_every_sample():
+    from tracker.cli.demo import demo
+
+    (option,) = [p for p in demo.params if p.name == "framework_id"]
+    assert tuple(option.type.choices) == DEMOS
