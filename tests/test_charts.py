@@ -69,7 +69,7 @@ def test_timeline_draws_lanes_and_markers(small):
     assert len(artists(fig, "blocked")[0].get_xdata()) == 1
     bands = {a.get_gid(): len(a.get_paths()) for a in ax.collections
              if (a.get_gid() or "").startswith("bands:")}
-    assert bands == {"bands:plan:reached": 1, "bands:pilot:reached": 1,  # A
+    assert bands == {"bands:plan:completed": 1, "bands:pilot:completed": 1,  # A
                      "bands:plan:in progress": 2}  # B and C
     assert len(artists(fig, "as-of")) == 1
     assert fig.texts[0].get_text() == "Small: progress by site, 2026 Q2 (Apr-Jun 2026)"

@@ -20,11 +20,11 @@ BAND_ALPHA = 0.95  # a completed stage's band; tests check the colours stay apar
 
 
 def lane_order(status):
-    """Furthest along first: most stages reached, then earliest start, then name."""
+    """Furthest along first: most stages completed, then earliest start, then name."""
     def key(site):
-        reached = sum(st.completed_on is not None for st in site.stages)
+        completed = sum(st.completed_on is not None for st in site.stages)
         starts = [st.first_activity for st in site.stages if st.first_activity]
-        return (-reached, min(starts) if starts else dt.date.max, site.site.casefold())
+        return (-completed, min(starts) if starts else dt.date.max, site.site.casefold())
     return sorted(status.sites, key=key)
 
 
@@ -133,14 +133,14 @@ def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
                 plan_x.append(due)
                 plan_y.append(y)
     # one collection per stage and state: a 25-lane page draws a handful of artists
-    for (stage_id, reached), polygons in bands.items():
+    for (stage_id, completed), polygons in bands.items():
         colour = STAGE_COLOURS[stage_index[stage_id] % len(STAGE_COLOURS)]
         ax.add_collection(PolyCollection(
-            polygons, facecolors=to_rgba(colour, BAND_ALPHA if reached else 0.4),
-            # not colour alone: a stage not yet reached is paler and outlined with dashes
-            edgecolors=colour if reached else "#333333", linestyles="solid" if reached else
-            (0, (4, 2)), linewidths=0.8 if reached else 1.3, zorder=2,
-            gid=f"bands:{stage_id}:{'reached' if reached else 'in progress'}"))
+            polygons, facecolors=to_rgba(colour, BAND_ALPHA if completed else 0.4),
+            # not colour alone: a stage not yet completed is paler and outlined with dashes
+            edgecolors=colour if completed else "#333333", linestyles="solid" if completed else
+            (0, (4, 2)), linewidths=0.8 if completed else 1.3, zorder=2,
+            gid=f"bands:{stage_id}:{'completed' if completed else 'in progress'}"))
     ax.plot(done_x, done_y, ls="none", marker="o", ms=5, color=BLACK, zorder=4, gid="done")
     ax.plot(plan_x, plan_y, ls="none", marker="D", ms=8, mfc="white", mec=BLACK, mew=1.5,
             zorder=4, gid="planned")
