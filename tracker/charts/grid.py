@@ -88,7 +88,7 @@ def _headers(fw, cell: float) -> tuple[list[str], list[str]]:
     out = []
     for stage in fw.stages:
         room = cell * len(stage.checkpoints) - 0.08
-        text = wrap(stage.title, room, 10)
+        text = wrap(stage.title, room, 10, bold=True)
         lines = text.split("\n")
         if len(lines) > 2 or any(text_width(x, 10, bold=True) > room for x in lines):
             break
