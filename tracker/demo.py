@@ -134,7 +134,8 @@ def _phased(initiative, framework, description, names, full, plans_at=(0, 3)) ->
         DemoSite(g, rg, D(2025, 10, 6), upto(0.1), until=D(2026, 7, 27)),
         DemoSite(h, rh, D(2026, 4, 13), (1,), until=D(2026, 8, 20)),
     )
-    ratings = tuple((site.name, cp, level, site.joined + dt.timedelta(days=200 + 30 * k))
+    ratings = tuple((site.name, cp, level,
+                     min(site.joined + dt.timedelta(days=200 + 30 * k), site.until))
                     for k, (site, (cp, level)) in enumerate(zip(sites, SCIE_RATINGS)))
     return Sample(initiative, framework, description, sites, ratings,
                   plans=((a, n - 1, D(2027, 3, 31), D(2026, 4, 1)),
