@@ -54,3 +54,21 @@ def test_many_first_uses_of_a_new_database_at_once(db_url):
     from conftest import Run
 
     assert Run(db_url)("db", "current").stdout.startswith("0002 ")
+
+
+def test_initiatives_pinning_the_same_framework_at_once(db_url):
+    """Four processes pinning one framework at once all succeed, sharing one snapshot."""
+    from conftest import Run
+
+    Run(db_url)("initiative", "create", "First", "--framework", "ihi-full-scale")
+    env = {**os.environ, "SCALETRACK_DB": db_url}
+    procs = [subprocess.Popen([sys.executable, "-m", "tracker", "initiative", "create", f"P{i}",
+                               "--framework", "nasss"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(4)]
+    for p in procs:
+        _out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    listed = Run(db_url)("initiative", "list", "--format", "json").stdout
+    names = sorted(row["name"] for row in json.loads(listed))
+    assert names == ["First", "P0", "P1", "P2", "P3"]

@@ -72,7 +72,14 @@ def create_initiative(store: Store, catalog: Catalog, name: str, framework_id: s
         session.flush()
         return initiative
 
-    return _insert(store, tx, f"an initiative called '{name}' already exists")
+    try:
+        return store.write(tx)
+    except IntegrityError:
+        # Two initiatives created at once on PostgreSQL may both find no snapshot of the
+        # framework and both insert one; the second insert fails on the snapshot's unique
+        # key.  Running the transaction again finds the snapshot the other one pinned (or
+        # reports a real name clash, which the first query catches).
+        return _insert(store, tx, f"an initiative called '{name}' already exists")
 
 
 def add_site(store: Store, initiative_name: str | None, name: str, region: str | None = None,
