@@ -49,6 +49,14 @@ def test_report_folder_and_summary(quarter, run, tmp_path):
     assert "- Stalled (no events for over 90 days): D." in lines
     assert ("- Key social care barriers (SCIE): C: recruitment and turnover of staff." in lines)
     assert "- B: blocked at plan.b: blocked since 2026-05-02" in lines
+    assert "- Where things stand: 1 blocked, 0 overdue, 1 stalled." in lines
+    standing = md.split("## Where things stand on 2026-06-30")[1].split("## ")[0]
+    assert standing.splitlines() == [
+        "", "", "Blocked checkpoints (1):", "",
+        "- B: Plan (plan), B (plan.b): blocked since 2026-05-02", "",
+        "Overdue plans (0):", "", "None.", "",
+        "Stalled sites (1):", "",
+        "- D: Plan (plan): no events for 149 days (last event 2026-02-01)", ""]
     assert "- D: stalled at plan: no events for 149 days (last event 2026-02-01)" in lines
     resolved = md.split("## Gaps resolved this period")[1].split("##")[0]
     assert "- A: open at pilot.e: not started" in resolved
@@ -88,3 +96,11 @@ def test_nasss_report(store, run, tmp_path):
     assert sorted(p.name for p in (tmp_path / "n").iterdir()) == [
         "compare.csv", "compare.png", "complexity.png", "gaps.csv", "gaps.png", "report.md",
         "status.csv"]
+
+
+def test_empty_programme_says_so_in_the_summary(store, catalog, run, tmp_path):
+    create_initiative(store, catalog, "Empty", "mini")
+    run("report", "--quarter", "2026Q2", "--out", str(tmp_path / "e"))
+    lines = (tmp_path / "e" / "report.md").read_text().splitlines()
+    assert "- No sites yet, so nothing to report for this period." in lines
+    assert "- Where things stand: 0 blocked, 0 overdue, 0 stalled." in lines

@@ -125,6 +125,12 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
                              for site, stage, day in s["completed"]) + ".")
         else:
             lines.append("- No site completed a stage this period.")
+    if not st.sites:
+        lines.append("- No sites yet, so nothing to report for this period.")
+    standing = {kind: [g for g in s["gaps"] if g.kind == kind]
+                for kind in ("blocked", "overdue", "stalled")}
+    lines.append(f"- Where things stand: {len(standing['blocked'])} blocked, "
+                 f"{len(standing['overdue'])} overdue, {len(standing['stalled'])} stalled.")
     lines.append(f"- {len(s['gaps'])} gaps open at the as-of date: {len(s['new_gaps'])} new this "
                  f"period, {len(s['resolved_gaps'])} resolved.")
     if s["stalled"]:
@@ -149,6 +155,11 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
             lines.append("None.")
         lines.append("")
 
+    lines += [f"## Where things stand on {st.as_of.isoformat()}", ""]
+    for heading, kind in (("Blocked checkpoints", "blocked"), ("Overdue plans", "overdue"),
+                          ("Stalled sites", "stalled")):
+        lines += [f"{heading} ({len(standing[kind])}):", ""]
+        lines += _titled_list(fw, standing[kind])
     lines += ["## New gaps this period", ""] + _gap_list(s["new_gaps"])
     lines += ["## Gaps resolved this period", ""] + _gap_list(s["resolved_gaps"])
     lines += ["## Stalled sites", ""] + _gap_list(s["stalled"])
@@ -205,6 +216,22 @@ def _factor(fw, checkpoint: str) -> str:
         return fw.checkpoint(checkpoint).title.lower()
     except KeyError:
         return checkpoint
+
+
+def _titled_list(fw, gaps: list) -> list[str]:
+    """Gaps named as a reader knows them: stage and checkpoint titles, ids in brackets."""
+    if not gaps:
+        return ["None.", ""]
+    out = []
+    for g in gaps:
+        where = _stage(fw, g.stage)
+        if g.checkpoint:
+            try:
+                where += f", {fw.checkpoint(g.checkpoint).title} ({g.checkpoint})"
+            except KeyError:
+                where += f", {g.checkpoint}"
+        out.append(f"- {g.site}: {where}: {g.detail}")
+    return out + [""]
 
 
 def _gap_list(gaps: list) -> list[str]:
