@@ -62,7 +62,7 @@ def test_schema_file_documents_every_column():
 def test_csv_export_columns_and_safety(filled, run, tmp_path):
     out = tmp_path / "events.csv"
     r = run("events", "export", "-o", str(out), "--excel")
-    assert r.stderr.strip() == f"Exported 8 events to {out}"
+    assert r.stderr.strip() == f"Exported 5 events, 2 sites and 1 plan to {out}"
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))

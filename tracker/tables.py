@@ -43,6 +43,18 @@ def to_csv(rows: Iterable[dict], columns: Sequence[str]) -> str:
     return out.getvalue()
 
 
+# Control characters (ESC, BEL, NUL, ...) and the bidirectional overrides, shown as
+# escapes: a note must not be able to recolour, clear or retitle the reader's terminal.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROLS.update({c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x202F),
+                                             *range(0x2066, 0x206A))})
+
+
+def shown(text: str) -> str:
+    """Text as a table shows it: whitespace runs as one space, controls escaped."""
+    return " ".join(text.split()).translate(_CONTROLS)
+
+
 def _cell(value) -> str:
     if value is None or value == "":
         return "-"
@@ -50,7 +62,7 @@ def _cell(value) -> str:
         return f"{value:.0%}" if 0 <= value <= 1 else f"{value:g}"
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    return " ".join(str(value).split())
+    return shown(str(value))
 
 
 def to_table(rows: Iterable[dict], columns: Sequence[str],

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from tracker.cli.app import (DATE, EVENT_ID, cli, echo_data, format_option, initiative_option,
-                             pass_app, say)
+from tracker.cli.app import (DATE, EVENT_ID, as_of_option, cli, format_option,
+                             initiative_option, pass_app, say)
 from tracker.rules import LOG_STATUSES as STATUS_CHOICES
-from tracker.tables import render
 
 
 @cli.command()
@@ -57,38 +56,47 @@ def events():
     """List, retract, export and import events."""
 
 
+def write_data(write_all) -> None:
+    """Run ``write_all(write)`` against standard output; a reader that stops early
+    (``| head``) ends the listing quietly instead of with an error."""
+    import os
+    import sys
+
+    out = click.get_text_stream("stdout")
+    try:
+        write_all(out.write)
+        out.flush()
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+
+
 @events.command("list")
 @click.option("--site", "site_name", metavar="SITE", help="Only this site.")
 @click.option("--since", type=DATE, help="Only events on or after this date.")
+@as_of_option
 @format_option
 @initiative_option
 @pass_app
-def list_events(app, site_name, since, fmt, initiative):
+def list_events(app, site_name, since, as_of, fmt, initiative):
     """List the event log, oldest first, retracted events marked.
+
+    Rows are written as they are read, so a long log starts at once and
+    takes little memory; a table takes its column widths from the first
+    rows and cuts longer text with '...' (CSV and JSON keep every character).
+    Control characters in notes and names are shown escaped, as \\x1b.
 
     \b
     Example:
       scaletrack events list --site Leeds --since 2026-01-01
     """
-    from tracker.store.queries import events as all_events, find_site, resolve_initiative
+    from tracker.store.listing import LIST_COLUMNS, TABLE_COLUMNS, list_events as rows
+    from tracker.streamed import write_rows
 
-    columns = ["id", "occurred_on", "site", "checkpoint", "kind", "rating", "recorded_by",
-               "note", "evidence", "retracts", "retracted_by"]
-    with app.store.reading() as session:
-        ini = resolve_initiative(session, initiative)
-        site_row = find_site(session, ini, site_name) if site_name else None
-        rows = [{"id": ev.id, "occurred_on": ev.occurred_on, "site": name,
-                 "checkpoint": ev.checkpoint, "kind": ev.kind, "rating": ev.rating,
-                 "recorded_by": ev.recorded_by, "recorded_at": ev.recorded_at,
-                 "note": ev.note, "evidence": ev.evidence, "retracts": ev.retracts,
-                 "retracted_by": retracted_by, "source": ev.source}
-                for ev, name, retracted_by in all_events(session, ini, site_row, since)]
-    if fmt == "table":
-        columns = ["id", "occurred_on", "site", "checkpoint", "kind", "rating", "note",
-                   "retracted_by"]
-    else:
-        columns = columns[:9] + ["recorded_at", "source"] + columns[9:]
-    echo_data(render(rows, columns, fmt))
+    found = rows(app.store, initiative, site_name, since, as_of)
+    write_data(lambda write: write_rows(found, TABLE_COLUMNS if fmt == "table"
+                                        else LIST_COLUMNS, fmt, write))
 
 
 @events.command("retract")
@@ -164,20 +172,18 @@ def export(app, fmt, output, excel, initiative):
     import sys
 
     from tracker.errors import BadInput
-    from tracker.exchange import export_rows, write_export
+    from tracker.exchange import export_rows, export_to_file, write_export
 
     if excel and fmt != "csv":
         raise BadInput("--excel is for CSV files; leave it out with --format jsonl")
     encoding = "utf-8-sig" if excel else "utf-8"
+    rows = export_rows(app.store, initiative)  # checks the database and initiative first
     if output:
-        with open(output, "w", encoding=encoding, newline="") as out:
-            n = write_export(export_rows(app.store, initiative), out, fmt)
-        say(f"Exported {n} events to {output}")
+        written = export_to_file(rows, output, fmt, encoding)
+        say(f"Exported {written.describe()} to {output}")
     else:
-        out = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="",
-                               write_through=True)
-        write_export(export_rows(app.store, initiative), out, fmt)
-        out.flush()
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
+        write_data(lambda _: write_export(rows, out, fmt) and out.flush())
         out.detach()
 
 

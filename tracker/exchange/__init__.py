@@ -10,8 +10,8 @@ all-or-nothing, idempotent import itself.
 """
 
 from tracker.exchange.columns import COLUMNS, neutralise, restore, schema
-from tracker.exchange.export import export_rows, write_export
+from tracker.exchange.export import Exported, export_rows, export_to_file, write_export
 from tracker.exchange.importing import ImportProblems, ImportResult, import_file
 
-__all__ = ["COLUMNS", "ImportProblems", "ImportResult", "export_rows", "import_file",
-           "neutralise", "restore", "schema", "write_export"]
+__all__ = ["COLUMNS", "Exported", "ImportProblems", "ImportResult", "export_rows",
+           "export_to_file", "import_file", "neutralise", "restore", "schema", "write_export"]

@@ -1,65 +1,141 @@
-"""An initiative's sites, plans and events as rows of the documented columns."""
+"""An initiative's sites, plans and events as rows of the documented columns.
+
+Rows are plain tuples in ``COLUMNS`` order, read a batch at a time and written
+with the csv and json modules as they come, so exporting a million events
+holds no more than one batch in memory.  A file is written beside its final
+name and renamed into place only once complete: a failed export never
+empties or half-writes an existing file.
+"""
 
 from __future__ import annotations
 
 import csv
-import io
 import json
+import os
+import tempfile
 from collections.abc import Iterator
+from typing import NamedTuple, TextIO
 
 from sqlalchemy import select
 
 from tracker.exchange.columns import COLUMNS, neutralise
 from tracker.store import Store
+from tracker.store.listing import BATCH
 from tracker.store.queries import resolve_initiative
 from tracker.store.schema import Event, FrameworkSnapshot, Plan, Site
 
+KIND = COLUMNS.index("kind")
+# A cell can need the formula guard only if it starts with one of these (see neutralise).
+_GUARD_FIRST = frozenset("'=+-@\t\r")
 
-def export_rows(store: Store, initiative_name: str | None) -> Iterator[dict]:
+
+class Exported(NamedTuple):
+    """What an export wrote, by kind of row."""
+
+    events: int
+    sites: int
+    plans: int
+
+    def describe(self) -> str:
+        def n(count: int, one: str, many: str) -> str:
+            return f"{count} {one if count == 1 else many}"
+        return (f"{n(self.events, 'event', 'events')}, {n(self.sites, 'site', 'sites')} "
+                f"and {n(self.plans, 'plan', 'plans')}")
+
+
+def _stamp(value) -> str:
+    return value.isoformat(timespec="seconds") + "Z"
+
+
+def export_rows(store: Store, initiative_name: str | None) -> Iterator[tuple]:
+    """Every site, plan and event of the initiative as a tuple in ``COLUMNS`` order.
+
+    The database and the initiative are checked before this returns, so a caller
+    can open its output only once it is known there is something to write.
+    """
+    rows = _rows(store, initiative_name)
+    next(rows)
+    return rows
+
+
+def _rows(store: Store, initiative_name: str | None) -> Iterator[tuple | None]:
     with store.reading() as session:
         initiative = resolve_initiative(session, initiative_name)
         snap = session.get(FrameworkSnapshot, initiative.framework_pk)
-        base = {c: None for c in COLUMNS}
-        base.update(initiative=initiative.name, framework_id=snap.framework_id,
-                    framework_version=snap.version)
-        for site in session.scalars(select(Site).where(Site.initiative_id == initiative.id)
-                                    .order_by(Site.id)):
-            yield {**base, "site": site.name, "kind": "site", "region": site.region,
-                   "occurred_on": site.joined_on.isoformat() if site.joined_on else None,
-                   "recorded_at": site.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
-        plans = (select(Plan, Site.name).join(Site, Site.id == Plan.site_id)
+        head = (initiative.name, snap.framework_id, snap.version)
+        yield None
+        sites = (select(Site.name, Site.joined_on, Site.created_at, Site.region)
+                 .where(Site.initiative_id == initiative.id).order_by(Site.id))
+        for name, joined_on, created_at, region in session.execute(sites):
+            yield (None, *head, name, None, None, "site", None,
+                   joined_on.isoformat() if joined_on else None, _stamp(created_at),
+                   None, None, None, None, None, None, region)
+        plans = (select(Site.name, Plan.stage, Plan.set_on, Plan.recorded_at,
+                        Plan.recorded_by, Plan.note, Plan.due_on)
+                 .join(Site, Site.id == Plan.site_id)
                  .where(Plan.initiative_id == initiative.id).order_by(Plan.id))
-        for plan, site in session.execute(plans):
-            yield {**base, "site": site, "kind": "plan", "stage": plan.stage,
-                   "due_on": plan.due_on.isoformat(), "occurred_on": plan.set_on.isoformat(),
-                   "recorded_at": plan.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                   "recorded_by": plan.recorded_by, "note": plan.note, "source": "plan"}
-        query = (select(Event, Site.name).join(Site, Site.id == Event.site_id)
-                 .where(Event.initiative_id == initiative.id).order_by(Event.id))
-        for ev, site in session.execute(query).yield_per(2000):
-            yield {
-                **base, "event_id": ev.id, "initiative": initiative.name,
-                "framework_id": snap.framework_id, "framework_version": snap.version,
-                "site": site, "stage": ev.stage, "checkpoint": ev.checkpoint, "kind": ev.kind,
-                "rating": ev.rating, "occurred_on": ev.occurred_on.isoformat(),
-                "recorded_at": ev.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "recorded_by": ev.recorded_by, "note": ev.note, "evidence": ev.evidence,
-                "retracts": ev.retracts, "source": ev.source,
-            }
+        for site, stage, set_on, recorded_at, by, note, due_on in session.execute(plans):
+            yield (None, *head, site, stage, None, "plan", None, set_on.isoformat(),
+                   _stamp(recorded_at), by, note, None, None, "plan", due_on.isoformat(),
+                   None)
+        events = (select(Event.id, Site.name, Event.stage, Event.checkpoint, Event.kind,
+                         Event.rating, Event.occurred_on, Event.recorded_at,
+                         Event.recorded_by, Event.note, Event.evidence, Event.retracts,
+                         Event.source)
+                  .join(Site, Site.id == Event.site_id)
+                  .where(Event.initiative_id == initiative.id).order_by(Event.id)
+                  .execution_options(yield_per=BATCH))
+        for (event_id, site, stage, checkpoint, kind, rating, occurred_on, recorded_at, by,
+             note, evidence, retracts, source) in session.execute(events):
+            yield (event_id, *head, site, stage, checkpoint, kind, rating,
+                   occurred_on.isoformat(), _stamp(recorded_at), by, note, evidence,
+                   retracts, source, None, None)
 
 
-def write_export(rows: Iterator[dict], out: io.TextIOBase, fmt: str) -> int:
-    n = 0
+def write_export(rows: Iterator[tuple], out: TextIO, fmt: str) -> Exported:
+    """Write rows as CSV (formula-guarded, with a header) or JSON Lines (exact)."""
+    kinds = {"site": 0, "plan": 0}
+    total = 0
     if fmt == "jsonl":
+        dumps, write = json.dumps, out.write
         for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            n += 1
-        return n
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow(["" if row[c] is None else
-                         neutralise(row[c]) if isinstance(row[c], str) else row[c]
-                         for c in COLUMNS])
-        n += 1
-    return n
+            write(dumps(dict(zip(COLUMNS, row)), ensure_ascii=False) + "\n")
+            total += 1
+            if row[KIND] in kinds:
+                kinds[row[KIND]] += 1
+    else:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        for row in rows:
+            # None is written as an empty cell by the csv module itself
+            writer.writerow([neutralise(v) if v.__class__ is str and v and v[0] in _GUARD_FIRST
+                             else v for v in row])
+            total += 1
+            if row[KIND] in kinds:
+                kinds[row[KIND]] += 1
+    return Exported(total - kinds["site"] - kinds["plan"], kinds["site"], kinds["plan"])
+
+
+def export_to_file(rows: Iterator[tuple], path: str, fmt: str, encoding: str) -> Exported:
+    """Write the export to a temporary file beside ``path``, then rename it into place."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
+                                suffix=".part")
+    try:
+        with open(fd, "w", encoding=encoding, newline="") as out:
+            written = write_export(rows, out, fmt)
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+    return written

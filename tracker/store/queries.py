@@ -79,23 +79,6 @@ def find_site(session: Session, initiative: Initiative, name: str) -> Site:
     return found
 
 
-def events(session: Session, initiative: Initiative, site: Site | None = None,
-           since: dt.date | None = None) -> Iterator[tuple[Event, str, int | None]]:
-    """Every event, oldest first, with its site's name and the id retracting it."""
-    retraction = aliased(Event)
-    query = (select(Event, Site.name, retraction.id)
-             .join(Site, Event.site_id == Site.id)
-             .outerjoin(retraction, retraction.retracts == Event.id)
-             .where(Event.initiative_id == initiative.id)
-             .order_by(Event.occurred_on, Event.id))
-    if site is not None:
-        query = query.where(Event.site_id == site.id)
-    if since is not None:
-        query = query.where(Event.occurred_on >= since)
-    for ev, site_name, retracted_by in session.execute(query).yield_per(1000):
-        yield ev, site_name, retracted_by
-
-
 class CheckpointState(NamedTuple):
     """What the live events up to the as-of date say about one site and checkpoint.
 

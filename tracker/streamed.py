@@ -1,0 +1,88 @@
+"""A long listing written as its rows come, in the same formats as ``tables``.
+
+``tables.render`` builds the whole text at once, which is right for a status
+of a few hundred sites and wrong for an event log of a million rows.  Here
+each row is written and dropped.  A table cannot know its column widths
+before the end, so it takes them from a bounded first batch and cuts wider
+text cells later on (numbers and dates are never cut; a longer one only
+pushes its row out of line).  CSV and JSON come out byte for byte as
+``tables.render`` would write them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from types import SimpleNamespace
+
+from tracker.tables import _cell, plain, to_json
+
+FIRST_BATCH = 500
+MAX_WIDTH = 60
+
+
+def write_rows(rows: Iterable[dict], columns: Sequence[str], fmt: str,
+               write: Callable[[str], object], first_batch: int = FIRST_BATCH) -> int:
+    """Write ``rows`` as a table, CSV or a JSON array; returns how many were written."""
+    if fmt == "csv":
+        return _csv(rows, columns, write)
+    if fmt == "json":
+        return _json(rows, columns, write)
+    return _table(iter(rows), columns, write, first_batch)
+
+
+class _Count:
+    def __init__(self, rows: Iterable):
+        self.rows, self.n = rows, 0
+
+    def __iter__(self) -> Iterator:
+        for row in self.rows:
+            self.n += 1
+            yield row
+
+
+def _csv(rows, columns, write) -> int:
+    writer = csv.writer(SimpleNamespace(write=write), lineterminator="\n")
+    writer.writerow(columns)
+    counted = _Count(rows)
+    writer.writerows(["" if row.get(c) is None else plain(row.get(c)) for c in columns]
+                     for row in counted)
+    return counted.n
+
+
+def _json(rows, columns, write) -> int:
+    n = 0
+    for row in rows:
+        item = to_json({c: plain(row.get(c)) for c in columns}).rstrip("\n")
+        write(("[\n  " if n == 0 else ",\n  ") + item.replace("\n", "\n  "))
+        n += 1
+    write("\n]\n" if n else "[]\n")
+    return n
+
+
+def _fit(value, width: int) -> str:
+    text = _cell(value)
+    if len(text) > width and isinstance(value, str):
+        return text[: width - 3] + "..." if width > 3 else text[:width]
+    return text
+
+
+def _table(rows: Iterator[dict], columns, write, first_batch: int) -> int:
+    first = list(islice(rows, first_batch))
+    widths = [len(c) for c in columns]
+    for row in first:
+        for i, c in enumerate(columns):
+            widths[i] = max(widths[i], min(len(_cell(row.get(c))), MAX_WIDTH))
+
+    def line(cells) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() + "\n"
+
+    write(line(columns) + "  ".join("-" * w for w in widths) + "\n")
+    n = 0
+    for batch in (first, rows):
+        for row in batch:
+            write(line([_fit(row.get(c), w) for c, w in zip(columns, widths)]))
+            n += 1
+    return n
