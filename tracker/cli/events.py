@@ -62,7 +62,7 @@ def write_data(write_all) -> None:
     import os
     import sys
 
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     try:
         write_all(out.write)
         out.flush()

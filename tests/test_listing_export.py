@@ -1,0 +1,213 @@
+"""events list and events export: streamed in bounded memory, safe on the terminal,
+never clobbering a file on failure, and agreeing with the shipped Table Schema."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import tracemalloc
+
+import pytest
+from sqlalchemy import insert
+
+from tracker.exchange import export_rows, write_export
+from tracker.store.listing import LIST_COLUMNS, TABLE_COLUMNS, list_events
+from tracker.store.schema import Event
+from tracker.store.writes import add_site, create_initiative, log_event, retract_event, set_plan
+from tracker.streamed import write_rows
+from tracker.tables import render
+
+D = dt.date
+
+
+@pytest.fixture
+def filled(store, catalog):
+    create_initiative(store, catalog, "Mini", "mini")
+    add_site(store, "Mini", "Leeds", region="West", joined_on=D(2026, 1, 2))
+    add_site(store, "Mini", "York")
+    log_event(store, "Mini", "Leeds", "plan.a", on=D(2026, 1, 5),
+              note="\x1b[2J\x1b]0;owned\x07cleared", evidence="bell\x07")
+    wrong = log_event(store, "Mini", "York", "plan.a", on=D(2026, 2, 1)).event
+    log_event(store, "Mini", "Leeds", "plan.b", on=D(2026, 3, 1), note="=SUM(A1)")
+    retract_event(store, "Mini", wrong.id, "wrong site", "lead", on=D(2026, 4, 1))
+    set_plan(store, "Mini", "Leeds", "pilot", D(2026, 9, 1), set_on=D(2026, 1, 10))
+    return store
+
+
+def test_table_shows_control_characters_escaped(filled, run):
+    out = run("events", "list").stdout
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b[2J\\x1b]0;owned\\x07cleared" in out
+
+
+def test_csv_and_json_listings_keep_the_data_exact(filled, run):
+    rows = list(csv.DictReader(io.StringIO(run("events", "list", "--format", "csv").stdout)))
+    assert rows[0]["note"] == "\x1b[2J\x1b]0;owned\x07cleared"
+    assert rows[0]["evidence"] == "bell\x07"
+    doc = json.loads(run("events", "list", "--format", "json").stdout)
+    assert doc[0]["note"] == "\x1b[2J\x1b]0;owned\x07cleared"
+    assert [r["kind"] for r in doc] == ["done", "done", "done", "retract"]
+    assert doc[1]["retracted_by"] == doc[3]["id"]
+
+
+def test_empty_site_filter_is_a_usage_error(filled, run):
+    r = run("events", "list", "--site", "", code=2)
+    assert r.stderr.strip() == "Error: --site is empty; give a site name (see 'scaletrack site list')"
+    r = run("events", "list", "--site", "  ", code=2)
+    assert "--site is empty" in r.stderr
+
+
+def test_as_of_leaves_out_later_events_and_later_retractions(filled, run):
+    doc = json.loads(run("events", "list", "--format", "json", "--as-of", "2026-03-01").stdout)
+    assert [(r["occurred_on"], r["site"], r["retracted_by"]) for r in doc] == [
+        ("2026-01-05", "Leeds", None), ("2026-02-01", "York", None),
+        ("2026-03-01", "Leeds", None)]
+    doc = json.loads(run("events", "list", "--format", "json", "--as-of", "2026-04-01",
+                         "--site", "York").stdout)
+    assert [r["kind"] for r in doc] == ["done", "retract"]
+    assert doc[0]["retracted_by"] == doc[1]["id"]
+    r = run("events", "list", "--since", "2026-05-01", "--as-of", "2026-04-01", code=2)
+    assert r.stderr.strip() == ("Error: --since 2026-05-01 is after --as-of 2026-04-01; "
+                                "nothing could be listed")
+
+
+def test_streamed_output_is_what_render_writes(filled):
+    rows = list(list_events(filled, "Mini"))
+    for fmt, columns in (("csv", LIST_COLUMNS), ("json", LIST_COLUMNS),
+                         ("table", TABLE_COLUMNS)):
+        out = io.StringIO()
+        assert write_rows(iter(rows), columns, fmt, out.write) == 4
+        assert out.getvalue() == render(rows, columns, fmt)
+    out = io.StringIO()
+    write_rows(iter([]), LIST_COLUMNS, "json", out.write)
+    assert out.getvalue() == "[]\n"
+
+
+def test_table_takes_widths_from_the_first_batch_and_cuts_later_text():
+    rows = [{"id": 9, "note": "short"}, {"id": 10, "note": "a much longer note here"},
+            {"id": 1000, "note": None}]
+    out = io.StringIO()
+    write_rows(rows, ["id", "note"], "table", out.write, first_batch=1)
+    assert out.getvalue().splitlines() == [
+        "id  note", "--  -----", "9   short", "10  a ...", "1000  -"]
+
+
+def test_export_says_what_it_wrote(filled, run, tmp_path):
+    out = tmp_path / "events.csv"
+    r = run("events", "export", "-o", str(out))
+    assert r.stderr.strip() == f"Exported 4 events, 2 sites and 1 plan to {out}"
+    kinds = [row["kind"] for row in csv.DictReader(out.open(encoding="utf-8"))]
+    assert kinds == ["site", "site", "plan", "done", "done", "done", "retract"]
+    rows = [json.loads(line) for line in
+            run("events", "export", "--format", "jsonl").stdout.splitlines()]
+    assert rows[3]["note"] == "\x1b[2J\x1b]0;owned\x07cleared"  # exact, never escaped
+    assert rows[5]["note"] == "=SUM(A1)"  # JSON Lines is not formula-guarded
+    assert next(csv.DictReader(out.open(encoding="utf-8"), ))["region"] == "West"
+    assert "'=SUM(A1)" in out.read_text(encoding="utf-8")
+
+
+def test_failed_export_leaves_an_existing_file_alone(filled, run, tmp_path):
+    out = tmp_path / "keep.csv"
+    out.write_text("precious\n", encoding="utf-8")
+    r = run("events", "export", "-o", str(out), "-i", "Nope", code=2)
+    assert r.stderr.startswith("Error: unknown initiative 'Nope'")
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    r = run("events", "export", "-o", str(out), env={"SCALETRACK_DB": str(folder)}, code=1)
+    assert r.stderr.startswith(f"Error: cannot open the database {folder}")
+    assert out.read_text(encoding="utf-8") == "precious\n"
+    assert [f for f in os.listdir(tmp_path) if f.endswith(".part")] == []
+
+
+def test_export_replaces_a_file_keeping_its_permissions(filled, run, tmp_path):
+    out = tmp_path / "old.csv"
+    out.write_text("old\n", encoding="utf-8")
+    out.chmod(0o640)
+    run("events", "export", "-o", str(out))
+    assert out.read_text(encoding="utf-8").startswith("event_id,initiative,")
+    assert out.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_export_validates_against_the_shipped_table_schema(filled, run, tmp_path, excel):
+    frictionless = pytest.importorskip("frictionless")
+    from tracker.exchange import schema
+
+    out = tmp_path / "events.csv"
+    run("events", "export", "-o", str(out), *(["--excel"] if excel else []))
+    resource = frictionless.Resource(
+        path="events.csv", basepath=str(tmp_path), encoding="utf-8-sig" if excel else "utf-8",
+        schema=frictionless.Schema.from_descriptor(schema()))
+    report = resource.validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert report.tasks[0].stats["rows"] == 7
+
+
+def test_schema_catches_a_duplicated_event_id(filled, run, tmp_path):
+    frictionless = pytest.importorskip("frictionless")
+    from tracker.exchange import schema
+
+    out = tmp_path / "events.csv"
+    run("events", "export", "-o", str(out))
+    lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
+    out.write_text("".join(lines + [lines[-1]]), encoding="utf-8")
+    report = frictionless.Resource(path="events.csv", basepath=str(tmp_path),
+                                   schema=frictionless.Schema.from_descriptor(
+        schema())).validate()
+    assert [e.type for t in report.tasks for e in t.errors] == ["unique-error"]
+
+
+def _grow(store, site_ids, start_id: int, n: int) -> None:
+    """n more events, inserted in bulk: the point is their number, not their meaning."""
+    rows = [{"id": start_id + i, "initiative_id": 1, "site_id": site_ids[i % len(site_ids)],
+             "stage": "plan", "checkpoint": "plan.a", "kind": "done",
+             "occurred_on": D(2024, 1, 1) + dt.timedelta(days=i % 700),
+             "recorded_at": dt.datetime(2026, 1, 1), "recorded_by": "bench",
+             "note": f"event number {start_id + i} with a note of some length", "source": "cli"}
+            for i in range(n)]
+    with store.engine.begin() as conn:
+        conn.execute(insert(Event), rows)
+
+
+class _Null:
+    def write(self, text):
+        return len(text)
+
+
+def _peaks(store) -> list[int]:
+    """tracemalloc's peak for each way of listing and exporting everything."""
+    peaks = []
+    for fmt in ("csv", "json", "table"):
+        tracemalloc.start()
+        write_rows(list_events(store, "Mini"),
+                   TABLE_COLUMNS if fmt == "table" else LIST_COLUMNS, fmt, _Null().write)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    for fmt in ("csv", "jsonl"):
+        tracemalloc.start()
+        write_export(export_rows(store, "Mini"), _Null(), fmt)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    return peaks
+
+
+def test_listing_and_export_memory_stays_flat_as_the_log_grows(sqlite_url, catalog):
+    from tracker.store import Store
+
+    store = Store.open(sqlite_url)
+    try:
+        create_initiative(store, catalog, "Mini", "mini")
+        site_ids = [add_site(store, "Mini", f"Site {i}")[1].id for i in range(20)]
+        _grow(store, site_ids, 1, 20_000)
+        small = _peaks(store)
+        _grow(store, site_ids, 20_001, 60_000)
+        large = _peaks(store)
+    finally:
+        store.close()
+    # four times the events: a list of them would need about four times the memory
+    for label, s, big in zip(("list csv", "list json", "list table", "export csv",
+                              "export jsonl"), small, large):
+        assert big < 1.3 * s + 256_000, f"{label}: {s} bytes at 20,000, {big} at 80,000"
