@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import NamedTuple, TextIO
 
-from sqlalchemy import select
+from sqlalchemy import String, func, select, type_coerce
 
 from tracker.exchange.columns import COLUMNS, neutralise
 from tracker.store import Store
@@ -47,6 +47,17 @@ def _stamp(value) -> str:
     return value.isoformat(timespec="seconds") + "Z"
 
 
+def _as_text(column, dialect: str, stamp: bool):
+    """A date or timestamp column formatted by the database itself, as the export writes
+    it: the rows then come back as plain strings with no conversion per value."""
+    if dialect == "postgresql":
+        pattern = 'YYYY-MM-DD"T"HH24:MI:SS"Z"' if stamp else "YYYY-MM-DD"
+        return func.to_char(column, pattern)
+    # SQLite keeps dates as 'YYYY-MM-DD' and timestamps as 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+    text = type_coerce(column, String)
+    return func.substr(text, 1, 10) + "T" + func.substr(text, 12, 8) + "Z" if stamp else text
+
+
 def export_rows(store: Store, initiative_name: str | None) -> Iterator[tuple]:
     """Every site, plan and event of the initiative as a tuple in ``COLUMNS`` order.
 
@@ -64,9 +75,11 @@ def _rows(store: Store, initiative_name: str | None) -> Iterator[tuple | None]:
         snap = session.get(FrameworkSnapshot, initiative.framework_pk)
         head = (initiative.name, snap.framework_id, snap.version)
         yield None
-        sites = (select(Site.name, Site.joined_on, Site.created_at, Site.region)
+        sites = (select(Site.id, Site.name, Site.joined_on, Site.created_at, Site.region)
                  .where(Site.initiative_id == initiative.id).order_by(Site.id))
-        for name, joined_on, created_at, region in session.execute(sites):
+        names = {}
+        for site_id, name, joined_on, created_at, region in session.execute(sites):
+            names[site_id] = name
             yield (None, *head, name, None, None, "site", None,
                    joined_on.isoformat() if joined_on else None, _stamp(created_at),
                    None, None, None, None, None, None, region)
@@ -78,18 +91,19 @@ def _rows(store: Store, initiative_name: str | None) -> Iterator[tuple | None]:
             yield (None, *head, site, stage, None, "plan", None, set_on.isoformat(),
                    _stamp(recorded_at), by, note, None, None, "plan", due_on.isoformat(),
                    None)
-        events = (select(Event.id, Site.name, Event.stage, Event.checkpoint, Event.kind,
-                         Event.rating, Event.occurred_on, Event.recorded_at,
-                         Event.recorded_by, Event.note, Event.evidence, Event.retracts,
-                         Event.source)
-                  .join(Site, Site.id == Event.site_id)
-                  .where(Event.initiative_id == initiative.id).order_by(Event.id)
-                  .execution_options(yield_per=BATCH))
-        for (event_id, site, stage, checkpoint, kind, rating, occurred_on, recorded_at, by,
-             note, evidence, retracts, source) in session.execute(events):
-            yield (event_id, *head, site, stage, checkpoint, kind, rating,
-                   occurred_on.isoformat(), _stamp(recorded_at), by, note, evidence,
-                   retracts, source, None, None)
+        # Sites by id from the dictionary above rather than a join, and "+ 0" so that
+        # the scan follows the primary key instead of sorting the whole table by it.
+        dialect = session.get_bind().dialect.name
+        events = (select(Event.id, Event.site_id, Event.stage, Event.checkpoint, Event.kind,
+                         Event.rating, _as_text(Event.occurred_on, dialect, False),
+                         _as_text(Event.recorded_at, dialect, True), Event.recorded_by,
+                         Event.note, Event.evidence, Event.retracts, Event.source)
+                  .where(Event.initiative_id + 0 == initiative.id).order_by(Event.id))
+        result = session.connection().execute(events.execution_options(yield_per=BATCH))
+        for (event_id, site_id, stage, checkpoint, kind, rating, occurred_on, recorded_at, by,
+             note, evidence, retracts, source) in result:
+            yield (event_id, *head, names[site_id], stage, checkpoint, kind, rating,
+                   occurred_on, recorded_at, by, note, evidence, retracts, source, None, None)
 
 
 def write_export(rows: Iterator[tuple], out: TextIO, fmt: str) -> Exported:
@@ -97,9 +111,9 @@ def write_export(rows: Iterator[tuple], out: TextIO, fmt: str) -> Exported:
     kinds = {"site": 0, "plan": 0}
     total = 0
     if fmt == "jsonl":
-        dumps, write = json.dumps, out.write
+        encode, write = json.JSONEncoder(ensure_ascii=False).encode, out.write
         for row in rows:
-            write(dumps(dict(zip(COLUMNS, row)), ensure_ascii=False) + "\n")
+            write(encode(dict(zip(COLUMNS, row))) + "\n")
             total += 1
             if row[KIND] in kinds:
                 kinds[row[KIND]] += 1
