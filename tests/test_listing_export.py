@@ -116,8 +116,8 @@ def test_failed_export_leaves_an_existing_file_alone(filled, run, tmp_path):
     assert r.stderr.startswith("Error: unknown initiative 'Nope'")
     folder = tmp_path / "a-folder"
     folder.mkdir()
-    r = run("events", "export", "-o", str(out), env={"SCALETRACK_DB": str(folder)}, code=1)
-    assert r.stderr.startswith(f"Error: cannot open the database {folder}")
+    r = run("events", "export", "-o", str(out), env={"SCALETRACK_DB": str(folder)}, code=2)
+    assert r.stderr.startswith(f"Error: {folder} is a folder, not a database file")
     assert out.read_text(encoding="utf-8") == "precious\n"
     assert [f for f in os.listdir(tmp_path) if f.endswith(".part")] == []
 
