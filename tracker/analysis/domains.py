@@ -1,6 +1,6 @@
 """The view of a domains framework (NASSS): ratings per domain, and how they moved.
 
-NASSS has no stages to reach.  What matters is, per domain, how many
+NASSS has no stages to enter or complete.  What matters is, per domain, how many
 sub-domains are rated, the latest level of each, how many sit at the worst
 level ("complex"), and whether ratings got better, stayed the same or got
 worse since the previous assessment of each sub-domain.  Lower on the scale

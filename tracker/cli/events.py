@@ -27,7 +27,7 @@ from tracker.rules import LOG_STATUSES as STATUS_CHOICES
 @initiative_option
 @pass_app
 def log(app, site_name, checkpoint, status, rating, on, note, evidence, by, initiative):
-    """Record that a site reached, started or is blocked on a checkpoint.
+    """Record that a site has done, started or is blocked on a checkpoint.
 
     CHECKPOINT is the full id from 'scaletrack frameworks show', such as
     set-up.baseline, or just its last part when only one stage has it.
@@ -121,7 +121,7 @@ def retract(app, event_id, reason, by, initiative):
 @cli.command()
 @click.argument("site_name", metavar="SITE")
 @click.argument("stage", metavar="STAGE")
-@click.option("--due", type=DATE, required=True, help="Target date to reach the stage.")
+@click.option("--due", type=DATE, required=True, help="Target date to complete the stage.")
 @click.option("--on", type=DATE,
               help="When the plan was agreed [default: today]; not after --due.")
 @click.option("--note", metavar="TEXT", help="Where the plan comes from.")
@@ -129,7 +129,7 @@ def retract(app, event_id, reason, by, initiative):
 @initiative_option
 @pass_app
 def plan(app, site_name, stage, due, on, note, by, initiative):
-    """Set a target date for a site to reach a stage.
+    """Set a target date for a site to complete a stage.
 
     A later plan for the same site and stage replaces the earlier one from
     its --on date; both stay recorded. 'scaletrack gaps' reports a plan whose
@@ -142,7 +142,7 @@ def plan(app, site_name, stage, due, on, note, by, initiative):
     from tracker.store.writes import set_plan
 
     p, site, stage_id = set_plan(app.store, initiative, site_name, stage, due, on, note, by)
-    say(f"Planned: {site} to reach {stage_id} by {p.due_on.isoformat()}")
+    say(f"Planned: {site} to complete {stage_id} by {p.due_on.isoformat()}")
 
 
 @events.command("export")

@@ -46,7 +46,7 @@ def chart(app, kind, output, quarter, start, end, as_of, initiative):
 
     timeline: a lane per site with stage bands and done, planned and blocked
     markers. gaps: sites x checkpoints. compare: share done per stage and site.
-    adoption: sites reaching each stage over time. complexity: NASSS domains x
+    adoption: sites entering and completing each stage over time. complexity: NASSS domains x
     assessment dates. The as-of date defaults to the period's end (or today).
     A timeline with more than 25 sites is split into FILE-1.png, FILE-2.png...
 

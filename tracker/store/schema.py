@@ -103,7 +103,7 @@ class Event(Base):
 
 
 class Plan(Base):
-    """A target date for a site to reach a stage; a later plan supersedes."""
+    """A target date for a site to complete a stage; a later plan supersedes."""
 
     __tablename__ = "plans"
     __table_args__ = (Index("ix_plans_site_stage", "initiative_id", "site_id", "stage"),)

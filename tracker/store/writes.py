@@ -227,7 +227,7 @@ def retract_event(store: Store, initiative_name: str | None, event_id: int,
 def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id: str,
              due_on: dt.date, set_on: dt.date | None = None, note: str | None = None,
              by: str | None = None) -> tuple[Plan, str, str]:
-    """Record a target date for a site to reach a stage; earlier plans stay recorded."""
+    """Record a target date for a site to complete a stage; earlier plans stay recorded."""
     key = uuid.uuid4().hex
     by = by or default_recorder()
     set_on = set_on or dt.date.today()
@@ -236,7 +236,7 @@ def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id
         initiative = resolve_initiative(session, initiative_name)
         framework = framework_of(session, initiative)
         if framework.kind != "phased":
-            raise BadInput(f"{framework.id} has domains, not stages to reach, so it takes "
+            raise BadInput(f"{framework.id} has domains, not stages to complete, so it takes "
                            "no plans")
         stage = framework.stage(stage_id.strip())
         site = find_site(session, initiative, site_name)
