@@ -15,11 +15,9 @@ import datetime as dt
 import re
 
 from tracker.errors import BadInput
+from tracker.rules import EARLIEST_LIKELY  # one threshold for the command line and import
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-#: Dates before this are accepted with a warning: no scale-out tracked here began earlier.
-EARLIEST_LIKELY = dt.date(2000, 1, 1)
 
 
 def parse_date(text: str, what: str = "date", today: dt.date | None = None) -> dt.date:
@@ -53,7 +51,8 @@ def check_event_date(occurred_on: dt.date, *, today: dt.date | None = None,
                        "is a plan (scaletrack plan SITE STAGE --due DATE)")
     warnings = []
     if occurred_on < EARLIEST_LIKELY:
-        warnings.append(f"{what} {occurred_on.isoformat()} is before 2000; recorded as given, "
+        warnings.append(f"{what} {occurred_on.isoformat()} is before {EARLIEST_LIKELY.year}; "
+                        "recorded as given, "
                         "check the year (retract it if it is wrong)")
     elif joined_on is not None and occurred_on < joined_on:
         who = f"site '{site}'" if site else "the site"
