@@ -100,22 +100,32 @@ def list_events(app, site_name, since, as_of, fmt, initiative):
 
 
 @events.command("retract")
-@click.argument("event_id", type=EVENT_ID, metavar="ID")
+@click.argument("event_id", type=EVENT_ID, metavar="[ID]", required=False)
+@click.option("--last", is_flag=True,
+              help="Retract the last event you (or --by) recorded, instead of giving its ID.")
 @click.option("--reason", metavar="TEXT", help="Why the event was wrong.")
-@click.option("--by", metavar="NAME", help="Who is retracting it [default: your user name].")
+@click.option("--by", metavar="NAME",
+              help="Who is retracting it, and with --last whose event [default: your user name].")
 @initiative_option
 @pass_app
-def retract(app, event_id, reason, by, initiative):
+def retract(app, event_id, last, reason, by, initiative):
     """Retract a mistaken event; it stays in the log but no analysis counts it.
 
     \b
-    Example:
+    Examples:
       scaletrack events retract 42 --reason "logged against the wrong site"
+      scaletrack events retract --last --reason "typed twice"
     """
-    from tracker.store.writes import retract_event
+    from tracker.store.writes import retract_event, retract_last
 
-    r = retract_event(app.store, initiative, event_id, reason, by)
-    say(f"Retracted event {event_id} (retraction is event {r.id})")
+    if (event_id is None) == (not last):
+        raise click.UsageError("give the ID of the event to retract, or --last (not both)")
+    if last:
+        words, r = retract_last(app.store, initiative, reason, by)
+        say(f"The last event recorded by {r.recorded_by} is {words}")
+    else:
+        r = retract_event(app.store, initiative, event_id, reason, by)
+    say(f"Retracted event {r.retracts} (retraction is event {r.id})")
 
 
 @cli.command()

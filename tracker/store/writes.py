@@ -197,31 +197,68 @@ def retract_event(store: Store, initiative_name: str | None, event_id: int,
 
     def tx(session: Session) -> Event:
         initiative = resolve_initiative(session, initiative_name)
-        target = session.get(Event, event_id)
-        if target is None:
-            raise BadInput(f"there is no event {event_id}; see 'scaletrack events list'")
-        if target.initiative_id != initiative.id:
-            other = session.get(Initiative, target.initiative_id)
-            raise BadInput(f"event {event_id} belongs to initiative '{other.name}', not "
-                           f"'{initiative.name}'; choose it with -i")
-        if target.kind == "retract":
-            raise BadInput(f"event {event_id} is itself a retraction; to restore what it "
-                           "retracted, log that event again")
-        earlier = session.scalar(select(Event).where(Event.retracts == event_id))
-        if earlier is not None:
-            if earlier.idempotency_key == key:
-                return earlier
-            raise Conflict(f"event {event_id} was already retracted by event {earlier.id} "
-                           f"(recorded {earlier.recorded_at:%Y-%m-%d} by {earlier.recorded_by})")
-        retraction = Event(initiative_id=initiative.id, site_id=target.site_id,
-                           stage=target.stage, checkpoint=target.checkpoint, kind="retract",
-                           occurred_on=on or dt.date.today(), recorded_by=by, note=reason,
-                           retracts=event_id, source="cli", idempotency_key=key)
-        session.add(retraction)
-        session.flush()
-        return retraction
+        return _retract(session, initiative, event_id, reason, by, on, key)
 
     return _insert(store, tx, f"event {event_id} was already retracted")
+
+
+def retract_last(store: Store, initiative_name: str | None, reason: str | None = None,
+                 by: str | None = None) -> tuple[str, Event]:
+    """Retract the last event ``by`` recorded; returns what it was, in words, and the retraction.
+
+    "Last" is by recording order (the id), not by the date it happened: undoing the
+    last thing typed is what ``events retract --last`` is for.  Events already
+    retracted, and retractions, are passed over.
+    """
+    key = uuid.uuid4().hex
+    by = by or default_recorder()
+
+    def tx(session: Session) -> tuple[str, Event]:
+        initiative = resolve_initiative(session, initiative_name)
+        retracted = select(Event.retracts).where(Event.initiative_id == initiative.id,
+                                                 Event.retracts.is_not(None))
+        target = session.scalar(
+            select(Event).where(Event.initiative_id == initiative.id, Event.recorded_by == by,
+                                Event.kind != "retract", Event.id.not_in(retracted))
+            .order_by(Event.id.desc()).limit(1))
+        if target is None:
+            raise BadInput(f"{by} has recorded no event in '{initiative.name}' that is not "
+                           "already retracted; give the event's id (see 'scaletrack events "
+                           "list')")
+        site = session.get(Site, target.site_id)
+        what = f"rated {target.rating}" if target.kind == "rated" else target.kind
+        words = (f"event {target.id}: {site.name}, {target.checkpoint} {what} on "
+                 f"{target.occurred_on.isoformat()}")
+        return words, _retract(session, initiative, target.id, reason, by, None, key)
+
+    return _insert(store, tx, "that event was already retracted")
+
+
+def _retract(session: Session, initiative: Initiative, event_id: int, reason: str | None,
+             by: str, on: dt.date | None, key: str) -> Event:
+    target = session.get(Event, event_id)
+    if target is None:
+        raise BadInput(f"there is no event {event_id}; see 'scaletrack events list'")
+    if target.initiative_id != initiative.id:
+        other = session.get(Initiative, target.initiative_id)
+        raise BadInput(f"event {event_id} belongs to initiative '{other.name}', not "
+                       f"'{initiative.name}'; choose it with -i")
+    if target.kind == "retract":
+        raise BadInput(f"event {event_id} is itself a retraction; to restore what it "
+                       "retracted, log that event again")
+    earlier = session.scalar(select(Event).where(Event.retracts == event_id))
+    if earlier is not None:
+        if earlier.idempotency_key == key:
+            return earlier
+        raise Conflict(f"event {event_id} was already retracted by event {earlier.id} "
+                       f"(recorded {earlier.recorded_at:%Y-%m-%d} by {earlier.recorded_by})")
+    retraction = Event(initiative_id=initiative.id, site_id=target.site_id,
+                       stage=target.stage, checkpoint=target.checkpoint, kind="retract",
+                       occurred_on=on or dt.date.today(), recorded_by=by, note=reason,
+                       retracts=event_id, source="cli", idempotency_key=key)
+    session.add(retraction)
+    session.flush()
+    return retraction
 
 
 def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id: str,
