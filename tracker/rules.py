@@ -14,6 +14,7 @@ take its choices from it and a second process can check a file's rows with it.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Sequence
 
 from tracker.errors import BadInput
@@ -109,3 +110,14 @@ def plan_dates(due_on: dt.date, set_on: dt.date) -> str | None:
         return (f"the plan is due {due_on.isoformat()}, before it was agreed "
                 f"({set_on.isoformat()})")
     return None
+
+
+def look_alike(name: str) -> str:
+    """A name with case, accents and spacing folded away, to catch near-duplicates.
+
+    "Ynys Mon" and "Ynys Môn", or "Rhondda  Cynon Taf" and "rhondda cynon taf", are one
+    place typed two ways; adding the second would split a site's history in two.
+    """
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.split())

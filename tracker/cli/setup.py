@@ -72,9 +72,11 @@ def site():
 @click.argument("name")
 @click.option("--region", metavar="TEXT", help="Region, wave or group, for comparisons.")
 @click.option("--joined", type=DATE, help="When the site joined (YYYY-MM-DD).")
+@click.option("--force", is_flag=True,
+              help="Add it even though a site of nearly the same name exists.")
 @initiative_option
 @pass_app
-def add_site(app, name, region, joined, initiative):
+def add_site(app, name, region, joined, force, initiative):
     """Add a site (a local authority, provider or team) to the initiative.
 
     \b
@@ -83,7 +85,7 @@ def add_site(app, name, region, joined, initiative):
     """
     from tracker.store.writes import add_site as add
 
-    ini, created = add(app.store, initiative, name, region, joined)
+    ini, created = add(app.store, initiative, name, region, joined, force=force)
     say(f"Added site '{created.name}' to '{ini.name}'. "
         f"Next: scaletrack log {shlex.quote(created.name)} CHECKPOINT")
 

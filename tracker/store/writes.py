@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from tracker.catalog import Catalog, Checkpoint, Framework
 from tracker.dates import check_event_date, check_plan_dates
 from tracker.errors import BadInput, Conflict
-from tracker.rules import clean_name
+from tracker.rules import clean_name, look_alike
 from tracker.rules import event_kind as _rule
 from tracker.store import Store
 from tracker.store.queries import (find_site, framework_of, name_key, resolve_initiative)
@@ -83,7 +83,10 @@ def create_initiative(store: Store, catalog: Catalog, name: str, framework_id: s
 
 
 def add_site(store: Store, initiative_name: str | None, name: str, region: str | None = None,
-             joined_on: dt.date | None = None) -> tuple[Initiative, Site]:
+             joined_on: dt.date | None = None,
+             force: bool = False) -> tuple[Initiative, Site]:
+    """Add a site; a name that differs from an existing one only by case, accents or
+    spacing is refused (it is almost always the same place typed again) unless ``force``."""
     name = clean_name(name, "site")
 
     def tx(session: Session):
@@ -93,6 +96,15 @@ def add_site(store: Store, initiative_name: str | None, name: str, region: str |
         if clash is not None:
             raise Conflict(f"initiative '{initiative.name}' already has a site called "
                            f"'{clash.name}' (site names ignore case)")
+        if not force:
+            folded = look_alike(name)
+            for (existing,) in session.execute(select(Site.name).where(
+                    Site.initiative_id == initiative.id)):
+                if look_alike(existing) == folded:
+                    raise Conflict(f"initiative '{initiative.name}' already has a site called "
+                                   f"'{existing}', which differs from '{name}' only in accents "
+                                   "or spacing; use that name, or add --force if they really "
+                                   "are two sites")
         site = Site(initiative_id=initiative.id, name=name, name_key=name_key(name),
                     region=region, joined_on=joined_on)
         session.add(site)
