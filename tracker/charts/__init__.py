@@ -9,7 +9,6 @@ re-read); the bytes written are the same either way.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +112,8 @@ def write_many(charts: list[tuple[str, Path]], snapshot, period, progress=None) 
     _CONTEXT.update(snapshot=snapshot, period=period)
     workers = min(len(jobs), os.cpu_count() or 1, 4)
     try:
+        import multiprocessing  # only a report drawing several pages needs it
+
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(workers) as pool:

@@ -58,7 +58,8 @@ def chart(app, kind, output, quarter, start, end, as_of, initiative):
     from tracker.analysis.load import snapshot
 
     period, as_of = _period(quarter, start, end, as_of)
-    snap = snapshot(app.store, initiative, as_of, history=REGISTRY[kind].needs_history)
+    snap = snapshot(app.store, initiative, as_of, history=lambda fw: (
+        REGISTRY[kind].needs_history and kind in charts.applicable(fw)))
     paths = charts.write(kind, snap, period, Path(output))
     if len(paths) > 1:
         say(f"The {kind} chart has {len(paths)} pages:")

@@ -295,8 +295,9 @@ class Checker:
                 due = day
             else:
                 set_on = day
-        if due and set_on and rules.plan_dates(due, set_on):
-            problems.append(rules.plan_dates(due, set_on))
+        refused = rules.plan_dates(due, set_on) if due and set_on else None
+        if refused:
+            problems.append(refused)
         if problems:
             raise RowProblems(problems)
         by = (get("recorded_by") or "").strip() or default_recorder()
