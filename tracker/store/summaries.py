@@ -1,0 +1,41 @@
+"""What ``initiative list`` and ``site list`` show, as plain rows.
+
+The command line only prints; the counting happens here, in SQL, one grouped
+query per listing rather than one per initiative or site.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tracker.store import Store
+from tracker.store.queries import initiatives, resolve_initiative, sites
+from tracker.store.schema import Event, Site
+
+INITIATIVE_COLUMNS = ("name", "framework", "version", "sites", "events", "started",
+                      "description")
+SITE_COLUMNS = ("site", "region", "joined", "events")
+
+
+def initiative_summaries(store: Store) -> list[dict]:
+    """Every initiative with its framework, version and how many sites and events it has."""
+    with store.reading() as session:
+        n_sites = dict(session.execute(
+            select(Site.initiative_id, func.count()).group_by(Site.initiative_id)).all())
+        n_events = dict(session.execute(
+            select(Event.initiative_id, func.count()).group_by(Event.initiative_id)).all())
+        return [{"name": ini.name, "framework": snap.framework_id, "version": snap.version,
+                 "sites": n_sites.get(ini.id, 0), "events": n_events.get(ini.id, 0),
+                 "started": ini.started_on, "description": ini.description}
+                for ini, snap in initiatives(session)]
+
+
+def site_summaries(store: Store, initiative_name: str | None) -> list[dict]:
+    """The initiative's sites, by name, with their region, joined date and event count."""
+    with store.reading() as session:
+        ini = resolve_initiative(session, initiative_name)
+        counts = dict(session.execute(
+            select(Event.site_id, func.count()).where(Event.initiative_id == ini.id)
+            .group_by(Event.site_id)).all())
+        return [{"site": s.name, "region": s.region, "joined": s.joined_on,
+                 "events": counts.get(s.id, 0)} for s in sites(session, ini)]
