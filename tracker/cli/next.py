@@ -6,7 +6,8 @@ import textwrap
 
 import click
 
-from tracker.cli.app import as_of_option, cli, echo_data, format_option, initiative_option, pass_app
+from tracker.cli.app import (as_of_option, cli, echo_data, format_option, initiative_option,
+                             pass_app)
 from tracker.errors import BadInput
 from tracker.tables import render, shown, to_json
 
@@ -37,20 +38,28 @@ def next_command(app, site, as_of, fmt, initiative):
 
     For a phased framework (IHI, ExpandNet, Milat): each site's current
     stage (the first it has not completed), the date it plans to complete
-    it, and each required checkpoint of it not yet done, with its state:
-    not-started, started (on the date), blocked (since the date) or
-    reopened (on the date). A site that has completed every stage is
-    listed as complete.
+    it (the latest plan agreed by the as-of date), and each required
+    checkpoint of the stage not yet done, with its state. A site that has
+    completed every stage is listed as complete.
 
     For NASSS, which has domains to assess rather than stages to complete:
-    per site and domain, the sub-domains whose latest rating is complex
-    (state at-worst-level, since the first of the ratings at complex that
-    run up to the latest) and then those not yet rated (state not-rated).
+    per site and domain, the sub-domains rated complex, then those not yet
+    rated.
 
-    The table gives each checkpoint's guidance once, at the end; --format
+    \b
+    States:
+      not-started     no status yet (a note does not start a checkpoint)
+      started         started on the date shown
+      blocked         blocked since the date shown
+      reopened        done before, reopened on the date shown
+      at-worst-level  NASSS: rated complex, since the first of the ratings
+                      at complex that run up to the latest
+      not-rated       NASSS: not rated yet
+
+    The table gives each checkpoint's guidance once, at the end. --format
     csv has one row per item (a site with nothing left has one row with
-    the item columns empty), --format json one entry per site (per site and
-    domain for NASSS) with its items.
+    the item columns empty); --format json one entry per site (per site
+    and domain for NASSS) with its items.
 
     \b
     Examples:
@@ -175,6 +184,8 @@ def next_table(result) -> str:
         items = [i for e in entries for i in e.items]
         out.append("")
         if domains:
+            # the JSON groups by domain; a person reads every worst-level rating first
+            items.sort(key=lambda i: i.state != "at-worst-level")
             out.append(_domains_heading(site, items, site in result.unassessed, worst, fw))
             if site in result.unassessed:
                 continue
