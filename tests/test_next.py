@@ -470,3 +470,30 @@ def test_rated_checkpoints_in_a_stage_and_ticked_ones_in_a_domain(store, tmp_pat
         worst = NextItem("one.maybe", "Maybe", "at-worst-level", D(2026, 3, 2),
                          "rate it if you like", "red")
         assert (entry.stage, entry.items) == ("one", (worst, blocked, unrated))
+
+
+def test_totals_when_nothing_is_left(store, nasss, catalog, run):
+    r = run("next", "--as-of", "2024-12-31", "-i", "Care")
+    assert r.stdout == """\
+Care: what each site has left, as of 2024-12-31 (nasss 2.0)
+
+Derby: no assessment yet (27 to rate; see 'scaletrack frameworks show nasss')
+
+Hull: no assessment yet (27 to rate; see 'scaletrack frameworks show nasss')
+
+Poole: no assessment yet (27 to rate; see 'scaletrack frameworks show nasss')
+
+Total: 3 sites not assessed yet
+"""
+    r = run("next", "Derby", "--as-of", "2026-06-30", "-i", "Care")
+    assert r.stdout.splitlines()[2:] == ["Derby: nothing rated complex, nothing left to rate"]
+    create_initiative(store, catalog, "Done", "mini")
+    for site in ("Oak", "Yew"):
+        add_site(store, "Done", site)
+        log_batch(store, "Done", [{"site": site, "checkpoint": cp, "on": D(2026, 3, 1)}
+                                  for cp in ("plan.a", "plan.b", "pilot.d", "pilot.e",
+                                             "spread.f", "spread.g", "spread.h")])
+    r = run("next", "--as-of", "2026-06-30", "-i", "Done")
+    assert r.stdout.splitlines()[2:] == ["Oak: every stage completed", "",
+                                         "Yew: every stage completed", "",
+                                         "Total: 2 sites complete"]

@@ -195,7 +195,7 @@ def next_table(result) -> str:
             out.append(f"  {item.checkpoint.ljust(id_width)}  "
                        f"{_state_text(item).ljust(state_width)}  {shown(item.title)}")
     if len(blocks) > 1:
-        out += ["", _total(result, blocks, worst)]
+        out += ["", _total(result, worst)]
     if domains:
         out += _key(fw, [i for i in listed if i.state != "at-worst-level"], "How to rate:")
     else:
@@ -212,26 +212,30 @@ def _worst_level(fw) -> str:
     return "at the worst level"
 
 
-def _total(result, blocks: dict, worst: str) -> str:
+def _total(result, worst: str) -> str:
     items = [i for e in result.sites for i in e.items]
     if result.framework.kind == "domains":
         at_worst = [i for i in items if i.state == "at-worst-level"]
         sites_worst = len({e.site for e in result.sites
                            if any(i.state == "at-worst-level" for i in e.items)})
-        words = [f"{len(at_worst)} {worst} at {_count(sites_worst, 'site')}"]
+        words = [f"{len(at_worst)} {worst} at {_count(sites_worst, 'site')}"] if at_worst else []
         rate = [i for e in result.sites if e.site not in result.unassessed for i in e.items
                 if i.state == "not-rated"]
         if rate:
             words.append(f"{_count(len(rate), 'sub-domain')} to rate")
+        other = [i for i in items if i.state not in ("at-worst-level", "not-rated")]
+        if other:
+            words.append(f"{_count(len(other), 'checkpoint')} to do")
         if result.unassessed:
             words.append(f"{_count(len(result.unassessed), 'site')} not assessed yet")
-        return "Total: " + "; ".join(words)
+        return "Total: " + ("; ".join(words) or f"nothing rated {worst}, nothing left to rate")
     left = [e for e in result.sites if e.items]
-    words = [f"{_count(len(items), 'checkpoint')} left at {_count(len(left), 'site')}"]
-    states = [f"{n} {s}" for s in ("blocked", "started", "reopened")
-              if (n := sum(i.state == s for i in items))]
-    if states:
-        words[0] += f" ({', '.join(states)})"
+    words = []
+    if items:
+        states = [f"{n} {s}" for s in ("blocked", "started", "reopened")
+                  if (n := sum(i.state == s for i in items))]
+        words.append(f"{_count(len(items), 'checkpoint')} left at {_count(len(left), 'site')}"
+                     + (f" ({', '.join(states)})" if states else ""))
     complete = sum(e.stage == "complete" for e in result.sites)
     if complete:
         words.append(f"{_count(complete, 'site')} complete")
