@@ -6,6 +6,7 @@ import click
 
 from tracker.cli.app import (NAME, as_of_option, cli, echo_data, format_option,
                              initiative_option, pass_app)
+from tracker.cli.complete import complete_sites
 
 
 @cli.command()
@@ -40,7 +41,8 @@ def status(app, as_of, fmt, initiative):
 
 
 @cli.command()
-@click.option("--site", "site_name", type=NAME, metavar="SITE", help="Only this site.")
+@click.option("--site", "site_name", type=NAME, metavar="SITE", shell_complete=complete_sites,
+              help="Only this site.")
 @click.option("--stalled-after", type=click.IntRange(min=0), default=90, show_default=True,
               metavar="DAYS", help="Call a site stalled after this many days without events.")
 @as_of_option

@@ -17,6 +17,7 @@ import click
 from click.core import ParameterSource
 
 from tracker import __version__
+from tracker.cli.complete import complete_initiatives, complete_path, completion
 from tracker.dates import parse_date
 from tracker.errors import BadInput, TrackerError
 from tracker.tables import FORMATS
@@ -178,7 +179,8 @@ def _initiative_from_root(ctx: click.Context, param: click.Parameter, value):
 def initiative_option(fn):
     return click.option(
         "-i", "--initiative", envvar="SCALETRACK_INITIATIVE", metavar="NAME",
-        callback=_initiative_from_root, help=INITIATIVE_HELP)(fn)
+        callback=_initiative_from_root, shell_complete=complete_initiatives,
+        help=INITIATIVE_HELP)(fn)
 
 
 def format_option(fn):
@@ -202,12 +204,12 @@ def say(message: str) -> None:
 
 
 @click.group(cls=ScaletrackGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", envvar="SCALETRACK_DB", metavar="PATH|URL",
+@click.option("--db", envvar="SCALETRACK_DB", metavar="PATH|URL", shell_complete=complete_path,
               help="Database file or SQLAlchemy URL [env SCALETRACK_DB; default "
                    "$XDG_DATA_HOME/scaletrack/scaletrack.db].")
 @click.option("--catalog", envvar="SCALETRACK_CATALOG", metavar="DIRS",
               help="Extra framework folders, separated by ':' [env SCALETRACK_CATALOG].")
-@click.option("-i", "--initiative", metavar="NAME",
+@click.option("-i", "--initiative", metavar="NAME", shell_complete=complete_initiatives,
               help="Initiative to act on, here or after the command [env SCALETRACK_INITIATIVE].")
 @click.version_option(__version__, "--version", prog_name="scaletrack")
 @click.pass_context
@@ -230,3 +232,6 @@ def cli(ctx: click.Context, db: str | None, catalog: str | None, initiative: str
         db = None  # an empty SCALETRACK_DB means "not set", as for other variables
     ctx.obj = App(db, catalog, initiative)
 
+
+
+cli.add_command(completion)

@@ -6,12 +6,13 @@ import click
 
 from tracker.cli.app import (DATE, EVENT_ID, as_of_option, cli, format_option,
                              initiative_option, pass_app, say)
+from tracker.cli.complete import complete_checkpoints, complete_sites, complete_stages
 from tracker.rules import LOG_STATUSES as STATUS_CHOICES
 
 
 @cli.command()
-@click.argument("site_name", metavar="SITE")
-@click.argument("checkpoint", metavar="CHECKPOINT")
+@click.argument("site_name", metavar="SITE", shell_complete=complete_sites)
+@click.argument("checkpoint", metavar="CHECKPOINT", shell_complete=complete_checkpoints)
 @click.option("--status", type=click.Choice(STATUS_CHOICES),
               help="For a ticked checkpoint [default: done]; 'note' records a remark only.")
 @click.option("--rating", metavar="LEVEL",
@@ -73,7 +74,8 @@ def write_data(write_all) -> None:
 
 
 @events.command("list")
-@click.option("--site", "site_name", metavar="SITE", help="Only this site.")
+@click.option("--site", "site_name", metavar="SITE", shell_complete=complete_sites,
+              help="Only this site.")
 @click.option("--since", type=DATE, help="Only events on or after this date.")
 @as_of_option
 @format_option
@@ -129,8 +131,8 @@ def retract(app, event_id, last, reason, by, initiative):
 
 
 @cli.command()
-@click.argument("site_name", metavar="SITE")
-@click.argument("stage", metavar="STAGE")
+@click.argument("site_name", metavar="SITE", shell_complete=complete_sites)
+@click.argument("stage", metavar="STAGE", shell_complete=complete_stages)
 @click.option("--due", type=DATE, required=True, help="Target date to complete the stage.")
 @click.option("--on", type=DATE,
               help="When the plan was agreed [default: today]; not after --due.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli.app import cli, echo_data, format_option, pass_app, say
+from tracker.cli.complete import complete_catalogue
 from tracker.tables import render
 
 
@@ -37,7 +38,7 @@ def list_frameworks(app, fmt):
 
 
 @frameworks.command("show")
-@click.argument("framework_id", metavar="ID")
+@click.argument("framework_id", metavar="ID", shell_complete=complete_catalogue)
 @format_option
 @pass_app
 def show_framework(app, framework_id, fmt):
