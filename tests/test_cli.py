@@ -88,8 +88,10 @@ def test_initiative_errors(run):
 
 def test_sites(mini):
     rows = json.loads(mini("site", "list", "--format", "json").stdout)
-    assert rows == [{"site": "Alpha", "region": "North", "joined": "2026-01-01", "events": 0},
-                    {"site": "Beta", "region": None, "joined": None, "events": 0}]
+    assert rows == [{"site": "Alpha", "region": "North", "joined": "2026-01-01", "retired": None,
+                     "events": 0},
+                    {"site": "Beta", "region": None, "joined": None, "retired": None,
+                     "events": 0}]
     r = mini("site", "add", "ALPHA", code=2)
     assert r.stderr.strip() == ("Error: initiative 'Mini' already has a site called 'Alpha' "
                                 "(site names ignore case)")
@@ -252,10 +254,13 @@ def test_db_commands(run):
     from tracker.store.engine import describe
 
     Store.open(run.url).close()
-    assert run("db", "current").stdout.strip() == "0002 (this scaletrack needs 0002: up to date)"
+    from tracker.store.schema import SCHEMA_HEAD
+
+    assert run("db", "current").stdout.strip() == (
+        f"{SCHEMA_HEAD} (this scaletrack needs {SCHEMA_HEAD}: up to date)")
     assert run("db", "path").stdout.strip() == describe(run.url)
     r = run("db", "upgrade")
-    assert "Already up to date at schema 0002." in r.stderr
+    assert f"Already up to date at schema {SCHEMA_HEAD}." in r.stderr
 
 
 def test_demo(run, tmp_path):

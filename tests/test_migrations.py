@@ -175,3 +175,58 @@ def test_sqlite_writes_take_the_lock_up_front(sqlite_url):
     store.write(probe)
     store.close()
     assert seen == {"other_got_lock": False, "error": "database is locked"}
+
+
+def _inspected(run, look):
+    engine = make_engine(run.url)
+    try:
+        with engine.connect() as conn:
+            return look(inspect(conn))
+    finally:
+        engine.dispose()
+
+
+def test_a_0002_database_upgraded_to_0003_keeps_every_row(run):
+    """0003 adds site_changes and sites.retired_on; every site, plan and event stays."""
+    events = _seed(run)
+    run("site", "add", "Beta", "--region", "North", "--joined", "2025-12-01")
+    run("plan", "Alpha", "pilot", "--due", "2026-06-30", "--on", "2026-01-05")
+    sites = run.rows("SELECT id, initiative_id, name, name_key, region, joined_on, created_at "
+                     "FROM sites ORDER BY id")
+    plans = run.rows("SELECT * FROM plans ORDER BY id")
+    store = Store.open(run.url, check=False)
+    downgrade(store.engine, "0002")
+    store.close()
+    columns = _inspected(run, lambda i: [c["name"] for c in i.get_columns("sites")])
+    assert "retired_on" not in columns
+    assert "site_changes" not in _inspected(run, lambda i: i.get_table_names())
+    r = run("db", "upgrade")
+    assert f"from schema 0002 to {SCHEMA_HEAD}." in r.stderr
+    assert run.rows("SELECT id, initiative_id, name, name_key, region, joined_on, created_at "
+                    "FROM sites ORDER BY id") == sites
+    assert run.rows("SELECT retired_on FROM sites") == [(None,), (None,)]
+    assert run.rows("SELECT * FROM plans ORDER BY id") == plans
+    assert run.rows("SELECT * FROM events ORDER BY id") == events
+    assert run.count("site_changes") == 0
+    # and the new table works at once
+    run("site", "retire", "Beta", "--on", "2026-01-10")
+    assert run.rows("SELECT field, old_value, new_value FROM site_changes") == [
+        ("retired_on", None, "2026-01-10")]
+
+
+def test_sqlite_upgrade_from_0002_backs_the_file_up(run_sqlite, tmp_path):
+    run = run_sqlite
+    events = _seed(run)
+    run("site", "rename", "Alpha", "Alfa")
+    store = Store.open(run.url, check=False)
+    downgrade(store.engine, "0002")  # the rename's row goes; the site keeps its new name
+    store.close()
+    r = run("db", "upgrade")
+    backups = list(tmp_path.glob("test.db.*.bak"))
+    assert len(backups) == 1 and f"Backed up {tmp_path / 'test.db'} to {backups[0]}" in r.stderr
+    with sqlite3.connect(backups[0]) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+        assert conn.execute("SELECT name FROM sites").fetchall() == [("Alfa",)]
+        assert len(conn.execute("SELECT * FROM events").fetchall()) == len(events)
+    assert run.rows("SELECT name, retired_on FROM sites") == [("Alfa", None)]
+    assert run.rows("SELECT * FROM events ORDER BY id") == events

@@ -7,6 +7,7 @@ calendar.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -33,4 +34,264 @@ def test_listings_count_sites_and_events_per_initiative(mini):
     rows = json.loads(mini("site", "list", "-i", "Mini", "--format", "json").stdout)
     assert [(r["site"], r["events"]) for r in rows] == [("Alpha", 3), ("Beta", 1)]
     assert mini("site", "list", "-i", "Other", "--format", "csv").stdout == (
-        "site,region,joined,events\nGamma,,,0\n")
+        "site,region,joined,retired,events\nGamma,,,,0\n")
+
+
+TODAY = dt.date.today().isoformat()
+
+
+def changes(run) -> list[tuple]:
+    """The site_changes rows, without their timestamps and keys."""
+    return [tuple(str(v) if isinstance(v, dt.date) else v for v in row) for row in run.rows(
+        "SELECT s.name, c.field, c.old_value, c.new_value, c.effective_on, c.recorded_by "
+        "FROM site_changes c JOIN sites s ON s.id = c.site_id ORDER BY c.id")]
+
+
+# -- rename ----------------------------------------------------------------
+
+def test_rename_then_log_under_the_new_name(mini):
+    mini("log", "Alpha", "plan.a", "--on", "2026-01-02")
+    r = mini("site", "rename", "Alpha", "Alfa", "--by", "kim")
+    assert r.stderr.strip() == ("Renamed site 'Alpha' to 'Alfa' in 'Mini'. "
+                                "Next: scaletrack log Alfa CHECKPOINT")
+    assert changes(mini) == [("Alfa", "name", "Alpha", "Alfa", TODAY, "kim")]
+    mini("log", "alfa", "plan.b", "--on", "2026-01-03")
+    rows = mini.rows("SELECT s.name, e.checkpoint FROM events e JOIN sites s "
+                     "ON s.id = e.site_id ORDER BY e.id")
+    assert rows == [("Alfa", "plan.a"), ("Alfa", "plan.b")]  # one site, its history kept
+    assert mini.count("sites") == 2
+    status = json.loads(mini("status", "--as-of", "2026-01-31", "--format", "json").stdout)
+    assert [(s["site"], s["current_stage"]) for s in status["sites"]] == [("Alfa", "pilot"),
+                                                                         ("Beta", "plan")]
+
+
+def test_the_old_name_is_refused_with_the_new_one_wherever_a_site_is_named(mini):
+    mini("site", "add", "Ynys Mon")
+    mini("site", "rename", "Ynys Mon", "Ynys Môn")
+    said = (f"Error: there is no site 'Ynys Mon': it was renamed to 'Ynys Môn' on {TODAY}\n")
+    r = mini("log", "ynys mon", "plan.a", "--on", "2026-01-02", code=2)  # as it was typed
+    assert r.stderr == said.replace("'Ynys Mon'", "'ynys mon'")
+    for args in (("log", "Ynys Mon", "plan.a", "--on", "2026-01-02"),
+                 ("plan", "Ynys Mon", "pilot", "--due", "2027-01-01"),
+                 ("gaps", "--site", "Ynys Mon"),
+                 ("events", "list", "--site", "Ynys Mon"),
+                 ("site", "edit", "Ynys Mon", "--region", "Wales"),
+                 ("site", "retire", "Ynys Mon"),
+                 ("site", "rename", "Ynys Mon", "Anglesey")):
+        r = mini(*args, code=2)
+        assert r.stderr == said, args
+    mini("site", "rename", "Ynys Môn", "Anglesey")
+    r = mini("log", "Ynys Mon", "plan.a", code=2)
+    assert r.stderr == (f"Error: there is no site 'Ynys Mon': it was renamed to 'Ynys Môn' on "
+                        f"{TODAY}, and is now called 'Anglesey'\n")
+    r = mini("log", "Ynys Môn", "plan.a", code=2)
+    assert r.stderr == (f"Error: there is no site 'Ynys Môn': it was renamed to 'Anglesey' on "
+                        f"{TODAY}\n")
+    r = mini("log", "Gamma", "plan.a", code=2)  # a name never used: the usual message
+    assert r.stderr.startswith("Error: unknown site 'Gamma'; ")
+    assert mini.count("events") == 0
+
+
+def test_rename_refuses_a_name_in_use_an_empty_one_and_no_change(mini):
+    r = mini("site", "rename", "Alpha", "beta", code=2)
+    assert r.stderr == ("Error: initiative 'Mini' already has a site called 'Beta' "
+                        "(site names ignore case)\n")
+    r = mini("site", "rename", "Alpha", "Beta", "--force", code=2)  # --force is for look-alikes
+    assert r.stderr == ("Error: initiative 'Mini' already has a site called 'Beta' "
+                        "(site names ignore case)\n")
+    for empty in ("", "   "):
+        r = mini("site", "rename", "Alpha", empty, code=2)
+        assert r.stderr == "Error: the new site name is empty\n"
+    r = mini("site", "rename", "Alpha", " Alpha ", code=2)
+    assert r.stderr == "Error: site 'Alpha' is already called that; nothing to change\n"
+    r = mini("site", "rename", "Gamma", "Delta", code=2)
+    assert r.stderr.startswith("Error: unknown site 'Gamma'; ")
+    assert mini.rows("SELECT name FROM sites ORDER BY id") == [("Alpha",), ("Beta",)]
+    assert mini.count("site_changes") == 0
+
+
+def test_rename_to_a_look_alike_needs_force_but_a_respelling_of_itself_does_not(mini):
+    mini("site", "add", "Ynys Môn")
+    r = mini("site", "rename", "Beta", "ynys  MON", code=2)
+    assert r.stderr == ("Error: initiative 'Mini' already has a site called 'Ynys Môn', which "
+                        "differs from 'ynys MON' only in accents or spacing; use that name, or "
+                        "add --force if they really are two sites\n")
+    assert mini.count("site_changes") == 0
+    mini("site", "rename", "Beta", "Ynys Mon", "--force")
+    assert mini.rows("SELECT name FROM sites ORDER BY id") == [("Alpha",), ("Ynys Mon",),
+                                                               ("Ynys Môn",)]
+    # the same site respelt (a typo fixed), or its case changed: no --force needed
+    mini("site", "rename", "alpha", "ALPHA", "--by", "kim")
+    mini("site", "rename", "ALPHA", "Alphà", "--by", "kim")
+    assert changes(mini)[1:] == [("Alphà", "name", "Alpha", "ALPHA", TODAY, "kim"),
+                                 ("Alphà", "name", "ALPHA", "Alphà", TODAY, "kim")]
+    rows = json.loads(mini("site", "list", "--format", "json").stdout)
+    assert [r["site"] for r in rows] == ["Alphà", "Ynys Mon", "Ynys Môn"]
+
+
+# -- edit ------------------------------------------------------------------
+
+def test_edit_region_and_joined_records_old_and_new(mini):
+    r = mini("site", "edit", "Alpha", "--region", "North East", "--joined", "2026-02-01",
+             "--by", "kim")
+    assert r.stderr == ("Edited site 'Alpha': region North -> North East; "
+                        "joined 2026-01-01 -> 2026-02-01\n")
+    mini("site", "edit", "Beta", "--joined", "2025-11-30", "--by", "kim")
+    mini("site", "edit", "Alpha", "--region", "", "--by", "kim")  # "" clears the region
+    assert changes(mini) == [
+        ("Alpha", "region", "North", "North East", None, "kim"),
+        ("Alpha", "joined_on", "2026-01-01", "2026-02-01", "2026-02-01", "kim"),
+        ("Beta", "joined_on", None, "2025-11-30", "2025-11-30", "kim"),
+        ("Alpha", "region", "North East", None, None, "kim")]
+    rows = json.loads(mini("site", "list", "--format", "json").stdout)
+    assert rows == [
+        {"site": "Alpha", "region": None, "joined": "2026-02-01", "retired": None, "events": 0},
+        {"site": "Beta", "region": None, "joined": "2025-11-30", "retired": None, "events": 0}]
+    history = json.loads(mini("site", "history", "Alpha", "--format", "json").stdout)
+    assert [(h["site"], h["change"], h["old"], h["new"], h["effective_on"], h["recorded_by"])
+            for h in history] == [("Alpha", "region", "North", "North East", None, "kim"),
+                                  ("Alpha", "joined", "2026-01-01", "2026-02-01", "2026-02-01",
+                                   "kim"),
+                                  ("Alpha", "region", "North East", None, None, "kim")]
+
+
+def test_edit_needs_something_to_change(mini):
+    r = mini("site", "edit", "Alpha", code=2)
+    assert r.stderr == ("Error: give --region TEXT, --joined DATE or both: there is nothing "
+                        "else to edit (to rename a site use 'scaletrack site rename')\n")
+    r = mini("site", "edit", "Alpha", "--region", "North", "--joined", "2026-01-01", code=2)
+    assert r.stderr == ("Error: site 'Alpha' already has region North and joined 2026-01-01; "
+                        "nothing to change\n")
+    r = mini("site", "edit", "Alpha", "--joined", "2026-13-01", code=2)
+    assert r.stderr == ("Error: --joined '2026-13-01' is not a real date (check the month "
+                        "and day)\n")
+    assert mini.count("site_changes") == 0
+
+
+# -- retire ----------------------------------------------------------------
+
+@pytest.fixture
+def three(run):
+    """Alpha completes 'plan' on 01-10, Beta is half-way, Gamma completes it on 01-20,
+    has a plan for 'pilot' due 01-25, and is retired from 2026-02-01."""
+    run("initiative", "create", "Mini", "--framework", "mini")
+    for name in ("Alpha", "Beta", "Gamma"):
+        run("site", "add", name, "--joined", "2026-01-01")
+    for site, cp, on in (("Alpha", "plan.a", "2026-01-10"), ("Alpha", "plan.b", "2026-01-10"),
+                         ("Beta", "plan.a", "2026-01-12"), ("Gamma", "plan.a", "2026-01-15"),
+                         ("Gamma", "plan.b", "2026-01-20")):
+        run("log", site, cp, "--on", on)
+    run("plan", "Gamma", "pilot", "--due", "2026-01-25", "--on", "2026-01-20")
+    r = run("site", "retire", "Gamma", "--on", "2026-02-01", "--by", "kim")
+    assert r.stderr == ("Retired site 'Gamma' from 2026-02-01: analyses as of that date or "
+                        "later leave it out; its history stays.\n")
+    return run
+
+
+def _json(run, *args):
+    return json.loads(run(*args, "--format", "json").stdout)
+
+
+def test_a_retired_site_counts_before_its_retirement_date_and_not_from_it(three):
+    before = _json(three, "status", "--as-of", "2026-01-31")
+    assert [s["site"] for s in before["sites"]] == ["Alpha", "Beta", "Gamma"]
+    after = _json(three, "status", "--as-of", "2026-02-01")
+    assert [s["site"] for s in after["sites"]] == ["Alpha", "Beta"]
+
+    plan_before = _json(three, "compare", "--as-of", "2026-01-31")["rollup"][0]
+    assert (plan_before["sites_entered"], plan_before["sites_completed"],
+            plan_before["pct_completed"], plan_before["median_duration_days"]) == (3, 2, 66.7, 2.5)
+    compared = _json(three, "compare", "--as-of", "2026-02-01")
+    assert sorted({m["site"] for m in compared["matrix"]}) == ["Alpha", "Beta"]
+    plan_after = compared["rollup"][0]
+    assert (plan_after["sites_entered"], plan_after["sites_completed"],
+            plan_after["pct_completed"], plan_after["median_duration_days"]) == (2, 1, 50.0, 0)
+
+    gaps_before = _json(three, "gaps", "--as-of", "2026-01-31")
+    assert [(g["site"], g["kind"]) for g in gaps_before if g["site"] == "Gamma"] == [
+        ("Gamma", "overdue"), ("Gamma", "open"), ("Gamma", "open")]
+    gaps_after = _json(three, "gaps", "--as-of", "2026-02-01")
+    assert [(g["site"], g["kind"], g["checkpoint"]) for g in gaps_after] == [
+        ("Alpha", "open", "pilot.d"), ("Alpha", "open", "pilot.e"), ("Beta", "open", "plan.b")]
+    # its history stays
+    assert three.rows("SELECT count(*) FROM events e JOIN sites s ON s.id = e.site_id "
+                      "WHERE s.name = 'Gamma'") == [(2,)]
+    assert changes(three) == [("Gamma", "retired_on", None, "2026-02-01", "2026-02-01", "kim")]
+
+
+def test_site_list_shows_the_retirement_date(three):
+    assert three("site", "list").stdout == (
+        "site   region  joined      retired     events\n"
+        "-----  ------  ----------  ----------  ------\n"
+        "Alpha  -       2026-01-01  -           2\n"
+        "Beta   -       2026-01-01  -           1\n"
+        "Gamma  -       2026-01-01  2026-02-01  2\n")
+    rows = _json(three, "site", "list")
+    assert rows[2] == {"site": "Gamma", "region": None, "joined": "2026-01-01",
+                       "retired": "2026-02-01", "events": 2}
+    assert three("site", "list", "--format", "csv").stdout.splitlines()[3] == (
+        "Gamma,,2026-01-01,2026-02-01,2")
+
+
+def test_a_retired_site_takes_no_events_or_plans_from_its_retirement(three):
+    r = three("log", "Gamma", "pilot.d", "--on", "2026-02-01", code=2)
+    assert r.stderr == ("Error: site 'Gamma' was retired on 2026-02-01: it takes no events "
+                        "dated on or after that (2026-02-01 given)\n")
+    r = three("log", "Gamma", "pilot.d", code=2)
+    assert r.stderr == ("Error: site 'Gamma' was retired on 2026-02-01: it takes no events "
+                        f"dated on or after that ({TODAY} given)\n")
+    r = three("plan", "Gamma", "spread", "--due", "2027-01-01", code=2)
+    assert r.stderr == ("Error: site 'Gamma' was retired on 2026-02-01: it takes no plans "
+                        f"dated on or after that ({TODAY} given)\n")
+    assert three.count("events") == 5 and three.count("plans") == 1
+    # what happened before the retirement can still be recorded, and corrected
+    three("log", "Gamma", "pilot.d", "--on", "2026-01-31")
+    three("events", "retract", "6")
+    assert three.count("events") == 7
+
+
+def test_retire_refusals(three):
+    r = three("site", "retire", "Gamma", code=2)
+    assert r.stderr == "Error: site 'Gamma' was already retired on 2026-02-01\n"
+    r = three("site", "retire", "Alpha", "--on", "2026-01-10", code=2)
+    assert r.stderr == ("Error: site 'Alpha' has events up to 2026-01-10; retire it after its "
+                        "last event, or retract the events dated on or after 2026-01-10 first\n")
+    r = three("site", "retire", "Alpha", "--on", "2026-01-01", code=2)
+    assert r.stderr == ("Error: site 'Alpha' joined on 2026-01-01; retire it after that, not "
+                        "on 2026-01-01\n")
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    r = three("site", "retire", "Alpha", "--on", tomorrow, code=2)
+    assert r.stderr == (f"Error: --on {tomorrow} is after today ({TODAY}): retire a site on "
+                        "or after the day it stops\n")
+    assert three.count("site_changes") == 1
+    # a retracted event no longer holds the retirement back
+    three("events", "retract", "3")  # Beta's plan.a, 2026-01-12
+    three("site", "retire", "Beta", "--on", "2026-01-11")
+    three("site", "retire", "Alpha", "--on", "yesterday")
+    assert [(n, str(on)) for n, on in three.rows("SELECT name, retired_on FROM sites "
+                                                 "ORDER BY id")] == [
+        ("Alpha", (dt.date.today() - dt.timedelta(days=1)).isoformat()), ("Beta", "2026-01-11"),
+        ("Gamma", "2026-02-01")]
+    assert _json(three, "status")["sites"] == []
+
+
+def test_a_retried_change_is_recorded_once(store, catalog):
+    """A write retried after its first attempt committed (a lost acknowledgement) finds
+    its own rows by their key, instead of failing or recording the change twice."""
+    from tracker.store.writes import add_site, create_initiative, rename_site, retire_site
+
+    create_initiative(store, catalog, "Mini", "mini")
+    add_site(store, "Mini", "North", joined_on=dt.date(2026, 1, 1))
+    write = store.write
+    store.write = lambda fn: (write(fn), write(fn))[1]  # every write runs twice
+    renamed = rename_site(store, "Mini", "North", "Northern", by="kim")
+    retired = retire_site(store, "Mini", "Northern", on=dt.date(2026, 3, 1), by="kim")
+    store.write = write
+    assert renamed.site.name == "Northern" and retired.site.retired_on == dt.date(2026, 3, 1)
+    assert [(c.field, c.old_value, c.new_value) for c in renamed.changes + retired.changes] == [
+        ("name", "North", "Northern"), ("retired_on", None, "2026-03-01")]
+    with store.reading() as session:
+        from sqlalchemy import func, select
+
+        from tracker.store.schema import SiteChange
+        assert session.scalar(select(func.count()).select_from(SiteChange)) == 2

@@ -1,4 +1,11 @@
-"""Fetch what an analysis needs from the store, in one read transaction."""
+"""Fetch what an analysis needs from the store, in one read transaction.
+
+Which sites an analysis counts is decided here, once, for every analysis,
+chart and report: the sites that had not been retired by the as-of date
+(``queries.sites`` with ``counted_on``).  A site retired on or before the
+as-of date is left out entirely, its events, plans and ratings with it; for an
+earlier as-of date it counts as it always did.
+"""
 
 from __future__ import annotations
 
@@ -38,12 +45,19 @@ def snapshot(store: Store, initiative_name: str | None, as_of: dt.date | None = 
         initiative = resolve_initiative(session, initiative_name)
         framework = framework_of(session, initiative)
         wanted = history(framework) if callable(history) else history
-        ratings = _ratings(session, initiative.id, as_of) if wanted else None
         site_rows = [SiteInfo(s.id, s.name, s.region, s.joined_on)
-                     for s in sites(session, initiative)]
-        states = list(checkpoint_states(session, initiative.id, as_of,
-                                         with_previous=framework.kind == "domains"))
-        plans = latest_plans(session, initiative.id, as_of)
+                     for s in sites(session, initiative, counted_on=as_of)]
+        # Everything below is kept to the counted sites (a retired site's rows drop out).
+        ids, names = {s.id for s in site_rows}, {s.name for s in site_rows}
+        ratings = None
+        if wanted:
+            ratings = {site: levels for site, levels in
+                       _ratings(session, initiative.id, as_of).items() if site in names}
+        states = [st for st in checkpoint_states(session, initiative.id, as_of,
+                                                 with_previous=framework.kind == "domains")
+                  if st.site_id in ids]
+        plans = {key: due for key, due in latest_plans(session, initiative.id, as_of).items()
+                 if key[0] in ids}
         name = initiative.name
     status = compute_status(name, framework, site_rows, states, as_of)
     return Snapshot(name, framework, as_of, status, plans, ratings)

@@ -6,13 +6,14 @@ import shlex
 
 import click
 
-from tracker.cli.app import DATE, cli, echo_data, format_option, initiative_option, pass_app, say
+from tracker.cli.app import (DATE, NAME, cli, echo_data, format_option, initiative_option,
+                            pass_app, say)
 from tracker.tables import render
 
 
 @cli.group()
 def site():
-    """Add and list the sites adopting an initiative."""
+    """Add, list, rename, edit and retire the sites adopting an initiative."""
 
 
 @site.command("add")
@@ -46,3 +47,91 @@ def list_sites(app, fmt, initiative):
     from tracker.store.summaries import SITE_COLUMNS, site_summaries
 
     echo_data(render(site_summaries(app.store, initiative), SITE_COLUMNS, fmt))
+
+
+@site.command("rename")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("--force", is_flag=True,
+              help="Rename it even though another site of nearly the same name exists.")
+@click.option("--by", metavar="NAME", help="Who is recording it [default: your user name].")
+@initiative_option
+@pass_app
+def rename_site(app, old, new, force, by, initiative):
+    """Give a site a new name; its events and plans go with it.
+
+    The old name is kept in the site's history: typed afterwards, it is
+    refused with the new name. A new spelling of the same name (fixing a
+    typo, such as 'Ynys Mon' to 'Ynys Môn') is allowed.
+
+    \b
+    Example:
+      scaletrack site rename "Ynys Mon" "Ynys Môn"
+    """
+    from tracker.store.writes import rename_site as rename
+
+    result = rename(app.store, initiative, old, new, force=force, by=by)
+    change = result.changes[0]
+    say(f"Renamed site '{change.old_value}' to '{change.new_value}' in '{result.initiative}'. "
+        f"Next: scaletrack log {shlex.quote(change.new_value)} CHECKPOINT")
+
+
+@site.command("edit")
+@click.argument("name", metavar="NAME")
+@click.option("--region", metavar="TEXT", help="New region, wave or group (\"\" clears it).")
+@click.option("--joined", type=DATE, help="New date the site joined (YYYY-MM-DD).")
+@click.option("--by", metavar="NAME", help="Who is recording it [default: your user name].")
+@initiative_option
+@pass_app
+def edit_site(app, name, region, joined, by, initiative):
+    """Change a site's region or the date it joined; the old values are kept.
+
+    \b
+    Example:
+      scaletrack site edit Leeds --region "West Yorkshire" --joined 2025-05-01
+    """
+    from tracker.store.writes import edit_site as edit
+
+    result = edit(app.store, initiative, name, region=region, joined_on=joined, by=by)
+    words = [f"{'region' if c.field == 'region' else 'joined'} "
+             f"{c.old_value or '(none)'} -> {c.new_value or '(none)'}" for c in result.changes]
+    say(f"Edited site '{result.site.name}': {'; '.join(words)}")
+
+
+@site.command("retire")
+@click.argument("name", metavar="NAME")
+@click.option("--on", type=DATE,
+              help="The first day it no longer takes part: YYYY-MM-DD, today or yesterday "
+                   "[default: today].")
+@click.option("--by", metavar="NAME", help="Who is recording it [default: your user name].")
+@initiative_option
+@pass_app
+def retire_site(app, name, on, by, initiative):
+    """Retire a site that has stopped taking part.
+
+    From the retirement date the site is left out of status, gaps, compare,
+    next, charts and reports, and takes no new events or plans; as of an
+    earlier date it is counted as before. Its history stays, and 'site list'
+    shows it with the date it was retired.
+
+    \b
+    Example:
+      scaletrack site retire Leeds --on 2026-09-30
+    """
+    from tracker.store.writes import retire_site as retire
+
+    result = retire(app.store, initiative, name, on=on, by=by)
+    say(f"Retired site '{result.site.name}' from {result.site.retired_on.isoformat()}: "
+        "analyses as of that date or later leave it out; its history stays.")
+
+
+@site.command("history")
+@click.argument("name", metavar="NAME", required=False, type=NAME)
+@format_option
+@initiative_option
+@pass_app
+def site_history(app, name, fmt, initiative):
+    """List the recorded changes to the sites (or to one): renames, edits, retirements."""
+    from tracker.store.summaries import CHANGE_COLUMNS, site_changes
+
+    echo_data(render(site_changes(app.store, initiative, name), CHANGE_COLUMNS, fmt))

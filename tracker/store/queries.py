@@ -14,12 +14,12 @@ import json
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import String, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from tracker.catalog import Framework
 from tracker.errors import BadInput, UnknownName
-from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site
+from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site, SiteChange
 
 
 def name_key(name: str) -> str:
@@ -65,18 +65,51 @@ def framework_of(session: Session, initiative: Initiative) -> Framework:
     return _framework_from_json(snap.definition)
 
 
-def sites(session: Session, initiative: Initiative) -> list[Site]:
-    return list(session.scalars(
-        select(Site).where(Site.initiative_id == initiative.id).order_by(Site.name_key)))
+def sites(session: Session, initiative: Initiative,
+          counted_on: dt.date | None = None) -> list[Site]:
+    """The initiative's sites by name; with ``counted_on``, only those an analysis as of
+    that date counts: a site retired on or before it is left out (its history stays).
+
+    This is the one place analyses leave retired sites out (``analysis.load`` asks
+    for ``counted_on``); listings and look-ups see every site.
+    """
+    query = select(Site).where(Site.initiative_id == initiative.id)
+    if counted_on is not None:
+        query = query.where(or_(Site.retired_on.is_(None), Site.retired_on > counted_on))
+    return list(session.scalars(query.order_by(Site.name_key)))
 
 
 def find_site(session: Session, initiative: Initiative, name: str) -> Site:
+    """The site of that name (ignoring case); a former name is refused with the new one."""
     found = session.scalar(select(Site).where(Site.initiative_id == initiative.id,
                                               Site.name_key == name_key(name)))
     if found is None:
+        renamed = former_name(session, initiative, name)
+        if renamed is not None:
+            raise BadInput(renamed)
         raise UnknownName("site", name, [s.name for s in sites(session, initiative)],
                           hint="add it with 'scaletrack site add NAME'")
     return found
+
+
+def former_name(session: Session, initiative: Initiative, name: str) -> str | None:
+    """If ``name`` is what a site used to be called, a message saying what it is called
+    now and since when; else None.  The latest rename away from the name wins."""
+    key = name_key(name)
+    renames = session.execute(
+        select(SiteChange.old_value, SiteChange.new_value, SiteChange.effective_on,
+               Site.name)
+        .join(Site, Site.id == SiteChange.site_id)
+        .where(SiteChange.initiative_id == initiative.id, SiteChange.field == "name")
+        .order_by(SiteChange.id.desc()))
+    for old, new, on, current in renames:
+        if old is not None and name_key(old) == key:
+            message = (f"there is no site '{name}': it was renamed to '{new}' on "
+                       f"{on.isoformat()}")
+            if current != new:
+                message += f", and is now called '{current}'"
+            return message
+    return None
 
 
 class CheckpointState(NamedTuple):

@@ -21,7 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracker.rules import EVENT_KINDS, STATUS_KINDS  # noqa: F401  (the rule lives there)
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 
 def utcnow() -> dt.datetime:
@@ -61,6 +61,15 @@ class Initiative(Base):
 
 
 class Site(Base):
+    """A place adopting the initiative.
+
+    ``name``, ``region``, ``joined_on`` and ``retired_on`` hold the site as it is now;
+    every change to them is also a ``SiteChange`` row with the old and new value, so
+    nothing is overwritten without a trace.  ``retired_on`` is stored, not derived
+    from the changes, so that every analysis leaves retired sites out with a plain
+    condition on this table (``queries.sites``).
+    """
+
     __tablename__ = "sites"
     __table_args__ = (UniqueConstraint("initiative_id", "name_key", name="uq_sites_name"),)
 
@@ -71,6 +80,38 @@ class Site(Base):
     region: Mapped[str | None] = mapped_column(String(200), nullable=True)
     joined_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # From this date on the site is counted in no analysis and takes no new events.
+    retired_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+SITE_FIELDS = ("name", "region", "joined_on", "retired_on")
+
+
+class SiteChange(Base):
+    """One change to a site: a rename, a new region or joined date, a retirement.
+
+    Values are kept as text (dates in ISO form); ``effective_on`` is the date the
+    change takes effect (the day of a rename, the retirement date).
+    """
+
+    __tablename__ = "site_changes"
+    __table_args__ = (
+        CheckConstraint("field IN ('name', 'region', 'joined_on', 'retired_on')",
+                        name="ck_site_changes_field"),
+        Index("ix_site_changes_site", "initiative_id", "site_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    field: Mapped[str] = mapped_column(String(20))
+    old_value: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    new_value: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    effective_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True,
+                                                        unique=True)
 
 
 class Event(Base):

@@ -9,12 +9,17 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from tracker.store import Store
-from tracker.store.queries import initiatives, resolve_initiative, sites
-from tracker.store.schema import Event, Site
+from tracker.store.queries import find_site, initiatives, resolve_initiative, sites
+from tracker.store.schema import Event, Site, SiteChange
 
 INITIATIVE_COLUMNS = ("name", "framework", "version", "sites", "events", "started",
                       "description")
-SITE_COLUMNS = ("site", "region", "joined", "events")
+SITE_COLUMNS = ("site", "region", "joined", "retired", "events")
+CHANGE_COLUMNS = ("site", "change", "old", "new", "effective_on", "recorded_at",
+                  "recorded_by")
+# site_changes.field as the listing names it
+CHANGE_WORDS = {"name": "renamed", "region": "region", "joined_on": "joined",
+                "retired_on": "retired"}
 
 
 def initiative_summaries(store: Store) -> list[dict]:
@@ -38,4 +43,21 @@ def site_summaries(store: Store, initiative_name: str | None) -> list[dict]:
             select(Event.site_id, func.count()).where(Event.initiative_id == ini.id)
             .group_by(Event.site_id)).all())
         return [{"site": s.name, "region": s.region, "joined": s.joined_on,
-                 "events": counts.get(s.id, 0)} for s in sites(session, ini)]
+                 "retired": s.retired_on, "events": counts.get(s.id, 0)}
+                for s in sites(session, ini)]
+
+
+def site_changes(store: Store, initiative_name: str | None,
+                 site_name: str | None = None) -> list[dict]:
+    """Every recorded change to the initiative's sites (or to one site), oldest first;
+    ``site`` is the site's name now."""
+    with store.reading() as session:
+        ini = resolve_initiative(session, initiative_name)
+        query = (select(SiteChange, Site.name).join(Site, Site.id == SiteChange.site_id)
+                 .where(SiteChange.initiative_id == ini.id).order_by(SiteChange.id))
+        if site_name is not None:
+            query = query.where(SiteChange.site_id == find_site(session, ini, site_name).id)
+        return [{"site": name, "change": CHANGE_WORDS[c.field], "old": c.old_value,
+                 "new": c.new_value, "effective_on": c.effective_on,
+                 "recorded_at": c.recorded_at, "recorded_by": c.recorded_by}
+                for c, name in session.execute(query)]

@@ -1,9 +1,13 @@
-"""Writes: the only code that adds rows.  Nothing here updates or deletes.
+"""Writes: the only code that adds rows.  Nothing here deletes.
 
 Each function validates its input against the pinned framework, then adds
 rows inside ``Store.write`` (one transaction, retried when transient).  An
 idempotency key, chosen once before the first attempt, makes a retried write
 return the row the earlier attempt committed instead of adding another.
+Events and plans are never updated.  The one update is to a site's own row
+(its name, region, joined or retired date), and each is made together with a
+``site_changes`` row holding the old and the new value, in the same
+transaction: the site row says what is true now, the changes say what it was.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +29,7 @@ from tracker.rules import clean_name, look_alike
 from tracker.rules import event_kind as _rule
 from tracker.store import Store
 from tracker.store.queries import (find_site, framework_of, name_key, resolve_initiative)
-from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site
+from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site, SiteChange
 
 
 def default_recorder() -> str:
@@ -82,6 +86,28 @@ def create_initiative(store: Store, catalog: Catalog, name: str, framework_id: s
         return _insert(store, tx, f"an initiative called '{name}' already exists")
 
 
+def _check_new_name(session: Session, initiative: Initiative, name: str, force: bool,
+                    site: Site | None = None) -> None:
+    """Refuse a site name that another site has, or nearly has (case, accents, spacing),
+    unless ``force`` (for the near one); ``site`` is the site being renamed, which may
+    take a spelling of its own name."""
+    others = select(Site).where(Site.initiative_id == initiative.id)
+    if site is not None:
+        others = others.where(Site.id != site.id)
+    clash = session.scalar(others.where(Site.name_key == name_key(name)))
+    if clash is not None:
+        raise Conflict(f"initiative '{initiative.name}' already has a site called "
+                       f"'{clash.name}' (site names ignore case)")
+    if not force:
+        folded = look_alike(name)
+        for existing in session.scalars(others):
+            if look_alike(existing.name) == folded:
+                raise Conflict(f"initiative '{initiative.name}' already has a site called "
+                               f"'{existing.name}', which differs from '{name}' only in "
+                               "accents or spacing; use that name, or add --force if they "
+                               "really are two sites")
+
+
 def add_site(store: Store, initiative_name: str | None, name: str, region: str | None = None,
              joined_on: dt.date | None = None,
              force: bool = False) -> tuple[Initiative, Site]:
@@ -91,20 +117,7 @@ def add_site(store: Store, initiative_name: str | None, name: str, region: str |
 
     def tx(session: Session):
         initiative = resolve_initiative(session, initiative_name)
-        clash = session.scalar(select(Site).where(Site.initiative_id == initiative.id,
-                                                  Site.name_key == name_key(name)))
-        if clash is not None:
-            raise Conflict(f"initiative '{initiative.name}' already has a site called "
-                           f"'{clash.name}' (site names ignore case)")
-        if not force:
-            folded = look_alike(name)
-            for (existing,) in session.execute(select(Site.name).where(
-                    Site.initiative_id == initiative.id)):
-                if look_alike(existing) == folded:
-                    raise Conflict(f"initiative '{initiative.name}' already has a site called "
-                                   f"'{existing}', which differs from '{name}' only in accents "
-                                   "or spacing; use that name, or add --force if they really "
-                                   "are two sites")
+        _check_new_name(session, initiative, name, force)
         site = Site(initiative_id=initiative.id, name=name, name_key=name_key(name),
                     region=region, joined_on=joined_on)
         session.add(site)
@@ -114,7 +127,141 @@ def add_site(store: Store, initiative_name: str | None, name: str, region: str |
     return _insert(store, tx, f"a site called '{name}' already exists")
 
 
+# -- looking after sites ---------------------------------------------------
+
+@dataclass(frozen=True)
+class SiteChanged:
+    """What a rename, edit or retirement did: the site as it is now, and the change rows."""
+
+    initiative: str
+    site: Site
+    changes: tuple[SiteChange, ...]
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _change_site(store: Store, initiative_name: str | None, site_name: str, by: str | None,
+                 decide) -> SiteChanged:
+    """Run ``decide(session, initiative, site)``, which checks the request and returns
+    [(field, old, new, effective_on)], then record each change on the site and as a
+    ``site_changes`` row.  A retried attempt that finds its rows committed returns them."""
+    key = uuid.uuid4().hex
+    by = (by or "").strip() or default_recorder()
+
+    def tx(session: Session) -> SiteChanged:
+        initiative = resolve_initiative(session, initiative_name)
+        done = session.scalars(select(SiteChange).where(
+            SiteChange.idempotency_key.startswith(key + ".")).order_by(SiteChange.id)).all()
+        if done:
+            return SiteChanged(initiative.name, session.get(Site, done[0].site_id), tuple(done))
+        site = find_site(session, initiative, site_name)
+        rows = []
+        for field, old, new, effective_on in decide(session, initiative, site):
+            setattr(site, field, new)
+            if field == "name":
+                site.name_key = name_key(new)
+            row = SiteChange(initiative_id=initiative.id, site_id=site.id, field=field,
+                             old_value=old if not isinstance(old, dt.date) else _iso(old),
+                             new_value=new if not isinstance(new, dt.date) else _iso(new),
+                             effective_on=effective_on, recorded_by=by,
+                             idempotency_key=f"{key}.{field}")
+            session.add(row)
+            rows.append(row)
+        session.flush()
+        return SiteChanged(initiative.name, site, tuple(rows))
+
+    return _insert(store, tx, f"the site name '{site_name}' clashes with another site's")
+
+
+def rename_site(store: Store, initiative_name: str | None, old: str, new: str,
+                force: bool = False, by: str | None = None,
+                today: dt.date | None = None) -> SiteChanged:
+    """Give a site a new name; its events and plans follow it.  The new name is checked
+    as ``add_site`` checks one, against every other site; a new spelling of the site's
+    own name (a typo fixed, "Ynys Mon" to "Ynys Môn") is allowed.  The old name then
+    answers look-ups with the new one (``queries.former_name``)."""
+    new = clean_name(new, "new site")
+    on = today or dt.date.today()
+
+    def decide(session, initiative, site):
+        if new == site.name:
+            raise BadInput(f"site '{site.name}' is already called that; nothing to change")
+        _check_new_name(session, initiative, new, force, site)
+        return [("name", site.name, new, on)]
+
+    return _change_site(store, initiative_name, old, by, decide)
+
+
+def edit_site(store: Store, initiative_name: str | None, site_name: str, *,
+              region: str | None = None, joined_on: dt.date | None = None,
+              by: str | None = None) -> SiteChanged:
+    """Change a site's region and/or joined date.  An empty region ("") clears it."""
+    if region is None and joined_on is None:
+        raise BadInput("give --region TEXT, --joined DATE or both: there is nothing else to "
+                       "edit (to rename a site use 'scaletrack site rename')")
+    new_region = None if region is None else (" ".join(region.split()) or "")
+
+    def decide(session, initiative, site):
+        changes = []
+        if region is not None and (new_region or None) != site.region:
+            changes.append(("region", site.region, new_region or None, None))
+        if joined_on is not None and joined_on != site.joined_on:
+            if site.retired_on is not None and joined_on >= site.retired_on:
+                raise BadInput(f"site '{site.name}' was retired on "
+                               f"{site.retired_on.isoformat()}; it cannot have joined on "
+                               f"{joined_on.isoformat()}, after that")
+            changes.append(("joined_on", site.joined_on, joined_on, joined_on))
+        if not changes:
+            now = [f"region {site.region or '(none)'}" if region is not None else "",
+                   f"joined {_iso(site.joined_on)}" if joined_on is not None else ""]
+            raise BadInput(f"site '{site.name}' already has {' and '.join(w for w in now if w)}"
+                           "; nothing to change")
+        return changes
+
+    return _change_site(store, initiative_name, site_name, by, decide)
+
+
+def retire_site(store: Store, initiative_name: str | None, site_name: str,
+                on: dt.date | None = None, by: str | None = None,
+                today: dt.date | None = None) -> SiteChanged:
+    """Retire a site from ``on`` (default today): from that date it is counted in no
+    analysis and takes no new events; before it, it counts as it always did, and its
+    history stays.  Refused when the site already has events on or after that date
+    (retire it after its last event, or retract those first), or ``on`` is after today."""
+    today = today or dt.date.today()
+    on = on or today
+
+    def decide(session, initiative, site):
+        if site.retired_on is not None:
+            raise BadInput(f"site '{site.name}' was already retired on "
+                           f"{site.retired_on.isoformat()}")
+        if on > today:
+            raise BadInput(f"--on {on.isoformat()} is after today ({today.isoformat()}): "
+                           "retire a site on or after the day it stops")
+        if site.joined_on is not None and on <= site.joined_on:
+            raise BadInput(f"site '{site.name}' joined on {site.joined_on.isoformat()}; "
+                           f"retire it after that, not on {on.isoformat()}")
+        retracted = select(Event.retracts).where(Event.initiative_id == initiative.id,
+                                                 Event.retracts.is_not(None))
+        last = session.scalar(select(func.max(Event.occurred_on)).where(
+            Event.site_id == site.id, Event.kind != "retract", Event.id.not_in(retracted)))
+        if last is not None and last >= on:
+            raise BadInput(f"site '{site.name}' has events up to {last.isoformat()}; retire it "
+                           f"after its last event, or retract the events dated on or after "
+                           f"{on.isoformat()} first")
+        return [("retired_on", None, on, on)]
+
+    return _change_site(store, initiative_name, site_name, by, decide)
+
+
 # -- events ----------------------------------------------------------------
+
+def retired_message(site: Site, on: dt.date, what: str) -> str:
+    """Why a retired site takes no new ``what`` (events, plans) dated ``on``."""
+    return (f"site '{site.name}' was retired on {site.retired_on.isoformat()}: it takes no "
+            f"{what} dated on or after that ({on.isoformat()} given)")
 
 def event_kind(framework: Framework, cp: Checkpoint, status: str | None,
                rating: str | None) -> tuple[str, str | None]:
@@ -139,6 +286,8 @@ def _new_event(session: Session, initiative: Initiative, framework: Framework, s
     kind, level = event_kind(framework, cp, status, rating)
     if kind == "note" and not (note or "").strip():
         raise BadInput("a note event needs --note TEXT")
+    if site.retired_on is not None and on >= site.retired_on:
+        raise BadInput(retired_message(site, on, "events"))
     warnings = check_event_date(on, joined_on=site.joined_on, site=site.name)
     existing = session.scalar(select(Event).where(Event.idempotency_key == key))
     if existing is None:
@@ -289,6 +438,8 @@ def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id
                            "no plans")
         stage = framework.stage(stage_id.strip())
         site = find_site(session, initiative, site_name)
+        if site.retired_on is not None and set_on >= site.retired_on:
+            raise BadInput(retired_message(site, set_on, "plans"))
         check_plan_dates(due_on, set_on)
         existing = session.scalar(select(Plan).where(Plan.idempotency_key == key))
         if existing is None:
