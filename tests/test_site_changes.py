@@ -295,3 +295,13 @@ def test_a_retried_change_is_recorded_once(store, catalog):
 
         from tracker.store.schema import SiteChange
         assert session.scalar(select(func.count()).select_from(SiteChange)) == 2
+
+
+def test_site_commands_complete_site_names(mini, monkeypatch):
+    from test_completion import complete
+
+    monkeypatch.setenv("SCALETRACK_DB", mini.url)
+    for command in ("site rename", "site edit", "site retire", "site history"):
+        assert complete(f"{command} ") == ["Alpha", "Beta"], command
+        assert complete(f"{command} b") == ["Beta"], command
+    assert complete("site rename Alpha ") == []  # NEW is a new name: nothing to offer

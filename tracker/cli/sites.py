@@ -8,6 +8,7 @@ import click
 
 from tracker.cli.app import (DATE, NAME, cli, echo_data, format_option, initiative_option,
                             pass_app, say)
+from tracker.cli.complete import complete_sites
 from tracker.tables import render
 
 
@@ -50,7 +51,7 @@ def list_sites(app, fmt, initiative):
 
 
 @site.command("rename")
-@click.argument("old", metavar="OLD")
+@click.argument("old", metavar="OLD", shell_complete=complete_sites)
 @click.argument("new", metavar="NEW")
 @click.option("--force", is_flag=True,
               help="Rename it even though another site of nearly the same name exists.")
@@ -77,7 +78,7 @@ def rename_site(app, old, new, force, by, initiative):
 
 
 @site.command("edit")
-@click.argument("name", metavar="NAME")
+@click.argument("name", metavar="NAME", shell_complete=complete_sites)
 @click.option("--region", metavar="TEXT", help="New region, wave or group (\"\" clears it).")
 @click.option("--joined", type=DATE, help="New date the site joined (YYYY-MM-DD).")
 @click.option("--by", metavar="NAME", help="Who is recording it [default: your user name].")
@@ -99,7 +100,7 @@ def edit_site(app, name, region, joined, by, initiative):
 
 
 @site.command("retire")
-@click.argument("name", metavar="NAME")
+@click.argument("name", metavar="NAME", shell_complete=complete_sites)
 @click.option("--on", type=DATE,
               help="The first day it no longer takes part: YYYY-MM-DD, today or yesterday "
                    "[default: today].")
@@ -126,7 +127,8 @@ def retire_site(app, name, on, by, initiative):
 
 
 @site.command("history")
-@click.argument("name", metavar="NAME", required=False, type=NAME)
+@click.argument("name", metavar="NAME", required=False, type=NAME,
+                shell_complete=complete_sites)
 @format_option
 @initiative_option
 @pass_app
