@@ -363,6 +363,21 @@ def test_plan_due_before_it_was_agreed_is_refused(mini):
     assert mini.count("plans") == 1
 
 
+def test_gaps_for_a_site_not_yet_joined_is_not_an_all_clear(mini):
+    mini("log", "Alpha", "plan.a", "--on", "2026-02-03")
+    r = mini("gaps", "--site", "alpha", "--as-of", "2025-12-31", code=2)
+    assert r.stderr.strip() == ("Error: site 'Alpha' joined on 2026-01-01, after 2025-12-31; "
+                                "give a later --as-of")
+    assert r.stdout == ""
+    r = mini("gaps", "--site", "Gamma", code=2)
+    assert r.stderr.strip() == ("Error: unknown site 'Gamma'; known sites: Alpha, Beta (add it "
+                                "with 'scaletrack site add NAME')")
+    doc = json.loads(mini("gaps", "--site", " ALPHA ", "--as-of", "2026-02-03",
+                          "--format", "json").stdout)
+    assert [(g["site"], g["checkpoint"], g["kind"]) for g in doc] == [
+        ("Alpha", "plan.b", "open")]  # plan.c is optional
+
+
 # -- empty names and filters, quoted hints (issue 11, items 4 and 11) --------
 
 def test_empty_names_and_filters_are_usage_errors(mini):

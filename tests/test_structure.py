@@ -110,3 +110,44 @@ def test_every_package_is_in_the_wheel():
     found = {".".join(p.parent.relative_to(ROOT).parts)
              for p in (ROOT / "tracker").rglob("__init__.py")}
     assert found - listed == set()
+
+
+def _imported_modules(tree):
+    """Every module a parsed file imports, at the top or inside a function, by any spelling
+    (``import x``, ``from x import y``, ``__import__("x")``, ``importlib.import_module("x")``)."""
+    import ast
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module
+        elif (isinstance(node, ast.Call) and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+              and ((isinstance(node.func, ast.Name) and node.func.id == "__import__")
+                   or (isinstance(node.func, ast.Attribute)
+                       and node.func.attr == "import_module"))):
+            yield node.args[0].value
+
+
+def test_the_cli_imports_no_sqlalchemy_anywhere():
+    """tracker/cli is a thin skin: a command that needs the database calls the library,
+    which holds every query; so no CLI module imports SQLAlchemy, even inside a callback."""
+    import ast
+
+    files = sorted((ROOT / "tracker" / "cli").rglob("*.py"))
+    assert len(files) >= 10  # the walk finds the command modules
+    offenders = {str(f.relative_to(ROOT)): name for f in files
+                 for name in _imported_modules(ast.parse(f.read_text(), str(f)))
+                 if name == "sqlalchemy" or name.startswith("sqlalchemy.")}
+    assert offenders == {}
+
+
+def test_the_sqlalchemy_check_sees_every_spelling():
+    import ast
+
+    code = ("import os\nfrom sqlalchemy import select\ndef f():\n    import sqlalchemy.orm\n"
+            "    __import__('sqlalchemy.exc')\n    importlib.import_module('sqlalchemy')\n"
+            "from . import app\n")
+    assert list(_imported_modules(ast.parse(code))) == [
+        "os", "sqlalchemy", "sqlalchemy.orm", "sqlalchemy.exc", "sqlalchemy"]

@@ -229,9 +229,34 @@ def compare_view(comparison, fmt: str) -> str:
     return "\n".join(out)
 
 
+# -- events list ------------------------------------------------------------
+
+def write_event_list(store, initiative: str | None, site: str | None, since: dt.date | None,
+                     as_of: dt.date | None, fmt: str, write) -> int:
+    """``events list``: the event log written to ``write`` as it is read (a table shows
+    fewer columns than CSV and JSON); returns the rows written.
+
+    The initiative and site are checked before anything is written, so a bad name
+    leaves the output empty."""
+    from tracker.store.listing import LIST_COLUMNS, TABLE_COLUMNS, list_events
+    from tracker.streamed import write_rows
+
+    rows = list_events(store, initiative, site, since, as_of)
+    return write_rows(rows, TABLE_COLUMNS if fmt == "table" else LIST_COLUMNS, fmt, write)
+
+
 # ---------------------------------------------------------------------------
 # frameworks show
 # ---------------------------------------------------------------------------
+
+def frameworks_view(frameworks, fmt: str) -> str:
+    """``frameworks list``: one row per catalogue entry (a checklist has no stages)."""
+    rows = [{"id": fw.id, "kind": fw.kind, "version": fw.version, "title": fw.title,
+             "stages": len(fw.stages) if fw.kind != "checklist" else None,
+             "checkpoints": sum(len(s.checkpoints) for s in (*fw.stages, *fw.checklists)),
+             "source": fw.source} for fw in frameworks]
+    return render(rows, ["id", "kind", "version", "stages", "checkpoints", "title"], fmt)
+
 
 def _provenance(item) -> dict:
     """Where a stage or checkpoint comes from: a source, or added with a reason."""

@@ -13,11 +13,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tracker.analysis.gaps import DEFAULT_STALLED_AFTER, Gap, compute_gaps
 from tracker.analysis.status import SiteInfo, Status, compute_status
 from tracker.catalog import Framework
+from tracker.errors import BadInput
 from tracker.store import Store
-from tracker.store.queries import (checkpoint_states, framework_of, latest_plans,
-                                   rating_history, resolve_initiative, sites)
+from tracker.store.queries import (checkpoint_states, find_site, framework_of, latest_plans,
+                                   name_key, rating_history, resolve_initiative, sites)
 
 
 @dataclass
@@ -70,3 +72,37 @@ def _ratings(session, initiative_id: int,
     for site, checkpoint, on, level in rating_history(session, initiative_id, as_of):
         out.setdefault(site, []).append((checkpoint, on, level))
     return out
+
+
+def site_in(store: Store, snap: Snapshot, site: str) -> str:
+    """The site named ``site`` as the snapshot has it (case and spacing as stored).
+
+    A name the analysis does not hold is looked up in the database, so an unknown
+    site gets the usual error with the closest names, and a site that had not
+    joined by the as-of date says so: a filter that matches nothing must never
+    read as "no gaps".
+    """
+    if not site.strip():
+        raise BadInput("--site is empty: give a site name, or leave the option out")
+    wanted = name_key(site)
+    for s in snap.status.sites:
+        if name_key(s.site) == wanted:
+            return s.site
+    with store.reading() as session:
+        found = find_site(session, resolve_initiative(session, snap.initiative), site)
+        name, joined_on = found.name, found.joined_on
+    as_of = snap.as_of.isoformat()
+    if joined_on is not None and joined_on > snap.as_of:
+        raise BadInput(f"site '{name}' joined on {joined_on.isoformat()}, after {as_of}; "
+                       "give a later --as-of")
+    raise BadInput(f"site '{name}' is not in the analyses as of {as_of}")
+
+
+def gaps_of(store: Store, initiative_name: str | None, as_of: dt.date | None = None,
+            stalled_after: int = DEFAULT_STALLED_AFTER,
+            site: str | None = None) -> tuple[list[Gap], Status]:
+    """``scaletrack gaps``: every site's gaps (or one site's), with the status they
+    were found in (the view heads its table with it)."""
+    snap = snapshot(store, initiative_name, as_of)
+    name = site_in(store, snap, site) if site is not None else None
+    return compute_gaps(snap.status, snap.plans, stalled_after, name), snap.status

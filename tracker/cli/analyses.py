@@ -66,18 +66,10 @@ def gaps(app, site_name, stalled_after, as_of, fmt, initiative):
       scaletrack gaps
       scaletrack gaps --site Leeds --stalled-after 60 --format json
     """
-    from tracker.analysis.gaps import compute_gaps
-    from tracker.analysis.load import snapshot
+    from tracker.analysis.load import gaps_of
     from tracker.views import gaps_view
 
-    snap = snapshot(app.store, initiative, as_of)
-    if site_name:
-        from tracker.store.queries import find_site, resolve_initiative
-
-        with app.store.reading() as session:
-            site_name = find_site(session, resolve_initiative(session, initiative), site_name).name
-    found = compute_gaps(snap.status, snap.plans, stalled_after, site_name)
-    echo_data(gaps_view(found, snap.status, fmt))
+    echo_data(gaps_view(*gaps_of(app.store, initiative, as_of, stalled_after, site_name), fmt))
 
 
 @cli.command()

@@ -93,12 +93,10 @@ def list_events(app, site_name, since, as_of, fmt, initiative):
     Example:
       scaletrack events list --site Leeds --since 2026-01-01
     """
-    from tracker.store.listing import LIST_COLUMNS, TABLE_COLUMNS, list_events as rows
-    from tracker.streamed import write_rows
+    from tracker.views import write_event_list
 
-    found = rows(app.store, initiative, site_name, since, as_of)
-    write_data(lambda write: write_rows(found, TABLE_COLUMNS if fmt == "table"
-                                        else LIST_COLUMNS, fmt, write))
+    write_data(lambda write: write_event_list(app.store, initiative, site_name, since, as_of,
+                                              fmt, write))
 
 
 @events.command("retract")

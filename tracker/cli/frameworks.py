@@ -6,7 +6,6 @@ import click
 
 from tracker.cli.app import cli, echo_data, format_option, pass_app, say
 from tracker.cli.complete import complete_catalogue
-from tracker.tables import render
 
 
 @cli.group()
@@ -24,15 +23,9 @@ def list_frameworks(app, fmt):
     Example:
       scaletrack frameworks list --format json
     """
-    rows = []
-    for fw in app.catalog.listing():
-        rows.append({
-            "id": fw.id, "kind": fw.kind, "version": fw.version, "title": fw.title,
-            "stages": len(fw.stages) if fw.kind != "checklist" else None,
-            "checkpoints": sum(len(s.checkpoints) for s in (*fw.stages, *fw.checklists)),
-            "source": fw.source,
-        })
-    echo_data(render(rows, ["id", "kind", "version", "stages", "checkpoints", "title"], fmt))
+    from tracker.views import frameworks_view
+
+    echo_data(frameworks_view(app.catalog.listing(), fmt))
     for problem in app.catalog.problems:
         say(f"warning: skipped a broken framework file: {problem}")
 
