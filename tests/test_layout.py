@@ -14,6 +14,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.text import Text
 
 from tracker import charts
@@ -198,3 +200,38 @@ def test_an_empty_period_says_so_on_every_chart(programmes):
             (fig,) = charts.draw(kind, snap, QUARTER)
             texts = [t.get_text() for t in fig.findobj(Text)]
             assert "No events in this period" in texts, (fw_id, kind)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(st.characters(min_codepoint=32, max_codepoint=0x17F,
+                                  blacklist_categories=("Cs", "Cc")), max_size=60),
+       points=st.sampled_from((9, 9.5, 10, 11, 12, 13, 14)), bold=st.booleans())
+def test_a_measured_width_is_never_narrower_than_agg_draws_it(text, points, bold):
+    """Layouts are planned with ``text_width`` (summed glyph advances, fast); Agg lays the
+    text out itself when drawing.  Any text of Latin letters at any chart size must come
+    out no wider than planned, or labels planned to fit would collide."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    from tracker.charts.style import DPI, text_width
+
+    font = FontProperties(family="DejaVu Sans", size=points,
+                          weight="bold" if bold else "normal")
+    drawn = RendererAgg(10, 10, DPI).get_text_width_height_descent(text, font, ismath=False)[0]
+    planned = text_width(text, points, bold) * DPI
+    assert planned >= drawn - 0.01
+    assert planned <= drawn + 0.08 * drawn + 3  # and not so wide that space is wasted
+
+
+def test_overlapping_stages_take_rows_of_their_own_in_a_lane():
+    """A site that started stage 2 before finishing stage 1 gets two rows; stage 3, begun
+    after stage 1 was completed, reuses stage 1's row; nothing overlaps."""
+    from types import SimpleNamespace as NS
+
+    from tracker.charts.timeline import band_rows
+
+    stages = [NS(stage="one", first_activity=D(2026, 1, 1), completed_on=D(2026, 3, 1)),
+              NS(stage="two", first_activity=D(2026, 2, 1), completed_on=None),
+              NS(stage="three", first_activity=D(2026, 3, 1), completed_on=None),
+              NS(stage="four", first_activity=None, completed_on=None)]
+    assert band_rows(NS(stages=stages), AS_OF) == {"one": 0, "two": 1, "three": 0}

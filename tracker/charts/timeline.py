@@ -6,7 +6,6 @@ import datetime as dt
 
 import matplotlib.dates as mdates
 from matplotlib.collections import PolyCollection
-from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -16,7 +15,6 @@ from tracker.charts.style import (BLACK, LANES_PER_PAGE, SHADE, STAGE_COLOURS, V
                                   legend_right, pages, quarter_axis, say_empty)
 
 LANE = 0.3  # inches a site
-BAND_ALPHA = 0.95  # a completed stage's band; tests check the colours stay apart at this
 
 
 def lane_order(status):
@@ -29,18 +27,38 @@ def lane_order(status):
 
 
 def site_marks(framework, site):
-    """Dates of done checkpoints and of blocked ones, from the site's states."""
-    done, blocked = [], []
+    """(stage id, date, "done" or "blocked") for the done and blocked checkpoints of a site."""
+    marks = []
     for stage in framework.stages:
         for cp in stage.checkpoints:
             state = site.states.get(cp.full_id)
-            if state is None:
-                continue
-            if state.status == "done":
-                done.append(state.status_on)
-            elif state.status == "blocked":
-                blocked.append(state.status_on)
-    return sorted(done), sorted(blocked)
+            if state is not None and state.status in ("done", "blocked"):
+                marks.append((stage.id, state.status_on, state.status))
+    return marks
+
+
+def band_rows(site, as_of) -> dict[str, int]:
+    """Which row of its lane each stage's band takes, so that no two bands overlap.
+
+    Stages overlap in time whenever a site starts the next stage before it has
+    finished the last (a checkpoint left open keeps a band running to the as-of
+    date).  Drawn over each other, bands would mix into colours the legend does
+    not show; instead a lane is split into as many rows as it has bands running
+    at once, each band in the first row free at its start (stage order breaks
+    ties), as a Gantt chart does.
+    """
+    ends: list[dt.date] = []  # per row, the day its last band ends
+    rows = {}
+    for st in sorted((st for st in site.stages if st.first_activity is not None),
+                     key=lambda st: st.first_activity):
+        end = max(st.completed_on or as_of, st.first_activity + dt.timedelta(days=2))
+        row = next((i for i, e in enumerate(ends) if e <= st.first_activity), len(ends))
+        if row == len(ends):
+            ends.append(end)
+        else:
+            ends[row] = end
+        rows[st.stage] = row
+    return rows
 
 
 def x_range(status, period: Period, plans: dict):
@@ -72,8 +90,9 @@ def draw(snapshot, period: Period, only: int | None = None):
         heading(fig, f"{status.initiative}: progress by site, {period.label}",
                 caption_text(fw, status.as_of,
                              "Bands run from a stage's first activity to the day it was "
-                             "completed; bands with a dashed outline are stages not yet "
-                             "completed." + page))
+                             "completed; hatched bands with a dashed outline are stages not "
+                             "yet completed. A lane splits into rows where a site worked on "
+                             "several stages at once." + page))
         figures.append(fig)
     return figures
 
@@ -81,11 +100,11 @@ def draw(snapshot, period: Period, only: int | None = None):
 def _handles(fw, as_of):
     from tracker.charts.style import wrap
 
-    handles = [Patch(facecolor=STAGE_COLOURS[i % len(STAGE_COLOURS)], alpha=BAND_ALPHA,
+    handles = [Patch(facecolor=STAGE_COLOURS[i % len(STAGE_COLOURS)],
                      label=wrap(s.title, 3.0)) for i, s in enumerate(fw.stages)]
     return handles + [
-        Patch(facecolor="#DDDDDD", edgecolor="#333333", ls=(0, (4, 2)), lw=1.3,
-              label="stage not yet completed"),
+        Patch(facecolor="#777777", edgecolor="#333333", hatch="//", hatchcolor="white",
+              ls=(0, (4, 2)), lw=1.3, label="stage not yet completed\n(its colour, hatched)"),
         Line2D([], [], ls="none", marker="o", color=BLACK, label="checkpoint done"),
         Line2D([], [], ls="none", marker="D", mfc="white", mec=BLACK, mew=1.5,
                label="planned date for a stage"),
@@ -114,32 +133,43 @@ def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
     bands: dict[tuple[str, bool], list] = {}
     for lane, site in enumerate(sites):
         y = n - 1 - lane
+        rows = band_rows(site, as_of)
+        depth = max(rows.values(), default=0) + 1
+        height = 0.6 / depth
+        centre = {}  # stage id -> the y of its band's middle
         for st in site.stages:
             if st.first_activity is None:
                 continue
             end = st.completed_on or as_of
             x0 = mdates.date2num(st.first_activity)
             x1 = x0 + max((end - st.first_activity).days, 2)
+            top = y + 0.3 - rows[st.stage] * height
+            centre[st.stage] = top - height / 2
             bands.setdefault((st.stage, st.completed_on is not None), []).append(
-                [(x0, y - 0.3), (x1, y - 0.3), (x1, y + 0.3), (x0, y + 0.3)])
-        done, blocked = site_marks(fw, site)
-        done_x += done
-        done_y += [y] * len(done)
-        block_x += blocked
-        block_y += [y] * len(blocked)
+                [(x0, top - height), (x1, top - height), (x1, top), (x0, top)])
+        for stage_id, on, kind in site_marks(fw, site):
+            where = centre.get(stage_id, y)
+            if kind == "done":
+                done_x.append(on)
+                done_y.append(where)
+            else:
+                block_x.append(on)
+                block_y.append(where)
         for stage in fw.stages:
             due = plans.get((site.site_id, stage.id))
             if due is not None and lo <= due <= hi:
                 plan_x.append(due)
-                plan_y.append(y)
+                plan_y.append(centre.get(stage.id, y))
     # one collection per stage and state: a 25-lane page draws a handful of artists
     for (stage_id, completed), polygons in bands.items():
         colour = STAGE_COLOURS[stage_index[stage_id] % len(STAGE_COLOURS)]
         ax.add_collection(PolyCollection(
-            polygons, facecolors=to_rgba(colour, BAND_ALPHA if completed else 0.4),
-            # not colour alone: a stage not yet completed is paler and outlined with dashes
-            edgecolors=colour if completed else "#333333", linestyles="solid" if completed else
-            (0, (4, 2)), linewidths=0.8 if completed else 1.3, zorder=2,
+            # solid colours only (never blended), and not colour alone: a stage not yet
+            # completed is hatched white and outlined with dashes
+            polygons, facecolors=colour, hatch=None if completed else "//",
+            hatchcolor="white", edgecolors=colour if completed else "#333333",
+            linestyles="solid" if completed else (0, (4, 2)),
+            linewidths=0.8 if completed else 1.3, zorder=2,
             gid=f"bands:{stage_id}:{'completed' if completed else 'in progress'}"))
     ax.plot(done_x, done_y, ls="none", marker="o", ms=5, color=BLACK, zorder=4, gid="done")
     ax.plot(plan_x, plan_y, ls="none", marker="D", ms=8, mfc="white", mec=BLACK, mew=1.5,
