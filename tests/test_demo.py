@@ -61,3 +61,28 @@ def test_the_command_offers_every_sample():
 
     (option,) = [p for p in demo.params if p.name == "framework_id"]
     assert tuple(option.type.choices) == DEMOS
+
+
+def test_demo_keeps_its_sample_in_the_database_given_after_the_command(tmp_path):
+    """`demo --db PATH` (as well as `scaletrack --db PATH demo`) keeps the sample, creating
+    the file; the hints it prints quote a path with a space for the shell."""
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    db = tmp_path / "my samples" / "demo.db"
+    db.parent.mkdir()
+    r = CliRunner().invoke(cli, ["demo", "--db", str(db), "--out", str(tmp_path / "out")],
+                           env={"SCALETRACK_DB": str(tmp_path / "untouched.db")})
+    assert r.exit_code == 0, r.output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT name FROM initiatives").fetchall() == [
+            ("Shared Lives North (demo)",)]
+        assert conn.execute("SELECT count(*) FROM events WHERE kind = 'retract'").fetchone() \
+            == (1,)
+    assert not (tmp_path / "untouched.db").exists()
+    assert f"  scaletrack --db '{db}' events list" in r.stderr
+    r = CliRunner().invoke(cli, ["demo", "--db", " "])
+    assert r.exit_code == 2 and "Invalid value for --db: is empty" in r.output

@@ -8,7 +8,7 @@ from matplotlib.transforms import offset_copy
 from tracker.charts.style import (GREEN, SKY, VERMILLION, WIDTH, caption_height,
                                   caption_text, each_page, has_events, heading, key_text,
                                   label_width, level_colours, new_figure, pages, rest_of_title,
-                                  say_empty,
+                                  row_labels, column_labels, say_empty,
                                   short_name, text_width, wrap)
 
 
@@ -172,11 +172,8 @@ def _draw_page(ax, fw, columns, sites, scale, headers):
         x += width
     ax.set_xlim(-0.5, len(columns) - 0.5)
     ax.set_ylim(-0.5, max(n, 1) - 0.5)
-    ax.set_xticks(range(len(columns)))
-    ax.set_xticklabels([cp.id for _, cp in columns], rotation=90, fontsize=9)
-    ax.set_yticks(range(n))
-    ax.set_yticklabels([s.site for s in reversed(sites)])
-    ax.tick_params(length=0)
+    column_labels(ax, [cp.id for _, cp in columns])
+    row_labels(ax, [s.site for s in sites])
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
 

@@ -12,7 +12,7 @@ from matplotlib.patches import Patch
 from tracker.analysis.periods import MONTHS, Period, add_months, quarter_at
 from tracker.charts.style import (BLACK, LANES_PER_PAGE, SHADE, STAGE_COLOURS, VERMILLION,
                                   caption_text, each_page, has_events, heading, label_width,
-                                  legend_right, pages, quarter_axis, say_empty)
+                                  legend_right, pages, quarter_axis, row_labels, say_empty)
 
 LANE = 0.3  # inches a site
 
@@ -103,7 +103,7 @@ def _handles(fw, as_of):
     handles = [Patch(facecolor=STAGE_COLOURS[i % len(STAGE_COLOURS)],
                      label=wrap(s.title, 3.0)) for i, s in enumerate(fw.stages)]
     return handles + [
-        Patch(facecolor="#777777", edgecolor="#333333", hatch="//", hatchcolor="white",
+        Patch(facecolor="#777777", edgecolor="#333333", hatch="/", hatchcolor="white",
               ls=(0, (4, 2)), lw=1.3, label="stage not yet completed\n(its colour, hatched)"),
         Line2D([], [], ls="none", marker="o", color=BLACK, label="checkpoint done"),
         Line2D([], [], ls="none", marker="D", mfc="white", mec=BLACK, mew=1.5,
@@ -166,7 +166,7 @@ def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
         ax.add_collection(PolyCollection(
             # solid colours only (never blended), and not colour alone: a stage not yet
             # completed is hatched white and outlined with dashes
-            polygons, facecolors=colour, hatch=None if completed else "//",
+            polygons, facecolors=colour, hatch=None if completed else "/",
             hatchcolor="white", edgecolors=colour if completed else "#333333",
             linestyles="solid" if completed else (0, (4, 2)),
             linewidths=0.8 if completed else 1.3, zorder=2,
@@ -178,8 +178,7 @@ def _draw_page(ax, fw, sites, plans, as_of, period, lo, hi):
             mew=0.6, zorder=5, gid="blocked")
     ax.axvline(as_of, color=VERMILLION, lw=1.5, zorder=3, gid="as-of")
     ax.set_ylim(-0.7, n - 0.3 + 0.4)
-    ax.set_yticks(range(n))
-    ax.set_yticklabels([s.site for s in reversed(sites)])
+    row_labels(ax, [s.site for s in sites])
     ax.set_xlim(lo, hi + dt.timedelta(days=12))
     quarter_axis(ax, lo, hi, period.convention)
     ax.tick_params(axis="y", length=0)
