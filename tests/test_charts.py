@@ -58,11 +58,17 @@ def artists(fig, gid):
     return found
 
 
+def row_labels(ax) -> list[str]:
+    """The lane names, top to bottom (drawn as texts beside the axes, not tick labels)."""
+    named = [t for t in ax.texts if t.get_gid() == "row-label"]
+    return [t.get_text() for t in sorted(named, key=lambda t: -t.get_position()[1])]
+
+
 def test_timeline_draws_lanes_and_markers(small):
     snap = snapshot(small, "Small", AS_OF)
     (fig,) = charts.draw("timeline", snap, Q)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["C", "B", "A"]  # A furthest, on top
+    assert row_labels(ax) == ["A", "B", "C"]  # top to bottom: A furthest, on top
     done = artists(fig, "done")[0]
     assert len(done.get_xdata()) == 5  # four at A, one at B
     assert len(artists(fig, "planned")[0].get_xdata()) == 2
@@ -179,7 +185,7 @@ def test_many_sites_split_into_pages(store, catalog, tmp_path, run):
     assert "The timeline chart has 2 pages" in r.stderr
     (fig1, fig2) = charts.draw("timeline", snapshot(store, "Big", AS_OF), Q)
     # balanced pages: 15 + 15, never 25 + 5
-    assert len(fig1.axes[0].get_yticklabels()) == 15 and len(fig2.axes[0].get_yticklabels()) == 15
+    assert len(row_labels(fig1.axes[0])) == 15 and len(row_labels(fig2.axes[0])) == 15
 
 
 def test_chart_command_errors(small, run, tmp_path):
