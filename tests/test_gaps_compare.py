@@ -252,12 +252,16 @@ def test_nasss_gaps(tech):
          "rated complex on 2026-04-05"),
         ("North", "technology", "technology.material-features", "at-worst-level",
          "rated complex on 2026-04-05")]
-    assert [g[3] for g in north[2:]] == ["unrated"] * 23
-    assert north[2] == ("North", "technology", "technology.knowledge-to-use", "unrated",
-                        "not rated yet")
+    # one gap per domain with sub-domains still to rate; condition is fully rated
+    assert north[2:] == [
+        ("North", "technology", None, "unrated", "4 of 5 sub-domains not yet rated"),
+        ("North", "value-proposition", None, "unrated", "3 of 3 sub-domains not yet rated"),
+        ("North", "adopters", None, "unrated", "3 of 3 sub-domains not yet rated"),
+        ("North", "organisation", None, "unrated", "5 of 5 sub-domains not yet rated"),
+        ("North", "wider-system", None, "unrated", "5 of 5 sub-domains not yet rated"),
+        ("North", "embedding", None, "unrated", "3 of 3 sub-domains not yet rated")]
     south = [g for g in found if g[0] == "South"]
-    assert south == [("South", "condition", None, "unrated",
-                      "no assessment yet (27 checkpoints to rate)")]
+    assert south == [("South", "", None, "unrated", "no assessment yet (27 sub-domains to rate)")]
 
 
 def test_nasss_status_and_compare_through_the_cli(tech, run):
@@ -276,8 +280,12 @@ def test_nasss_status_and_compare_through_the_cli(tech, run):
     assert row.split() == ["North", "condition", "3/3", "1", "1", "1", "1"]
     comp = json.loads(run("compare", "-i", "Tech", "--as-of", "2026-06-30", "--format",
                           "json").stdout)
-    assert comp["rollup"][0]["levels"] == {"simple": 1, "complicated": 1, "complex": 1}
-    assert comp["rollup"][0]["sites_entered"] == 1
+    # North's condition stands at its most complex sub-domain (co-occurring, complex)
+    assert comp["rollup"][0] == {"domain": "condition", "sites_assessed": 1, "simple": 0,
+                                 "pct_simple": 0.0, "complicated": 0, "pct_complicated": 0.0,
+                                 "complex": 1, "pct_complex": 50.0, "not_yet_rated": 1,
+                                 "pct_not_yet_rated": 50.0}
+    assert "sites_entered" not in json.dumps(comp)
     r = run("plan", "North", "condition", "--due", "2026-12-31", "-i", "Tech", code=2)
     assert "takes no plans" in r.stderr
 

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.analysis.compare import compare
+from tracker.analysis.domains import (LEVEL_RULE, NOT_YET_RATED, moves, scale_of,
+                                      unrated_by_site)
 from tracker.analysis.gaps import DEFAULT_STALLED_AFTER, compute_gaps
 from tracker.analysis.load import Snapshot, snapshot
 from tracker.analysis.periods import Period
 from tracker.catalog import SCIE_FACTORS_ID
 from tracker.store import Store
-from tracker.views import (DOMAIN_COLUMNS, GAP_COLUMNS, ROLLUP_COLUMNS, STATUS_CSV,
-                           domains_document, rollup_rows, status_rows)
+from tracker.views import (DOMAIN_COLUMNS, GAP_COLUMNS, STATUS_CSV, domains_document,
+                           rollup_columns_of, rollup_rows, status_rows)
 from tracker.tables import to_csv
 
 def _chart_titles() -> dict[str, str]:
@@ -47,7 +49,12 @@ def _gap_key(g) -> tuple:
 def summarise(now: Snapshot, before: Snapshot, period: Period) -> dict:
     """What changed between the day before the period and the as-of date."""
     gaps_now = compute_gaps(now.status, now.plans)
-    gaps_before = {_gap_key(g): g for g in compute_gaps(before.status, before.plans)}
+    listed_before = compute_gaps(before.status, before.plans)
+    gaps_before = {_gap_key(g): g for g in listed_before}
+    # Rating is progress, never new trouble: a site's first rating splits its one "no
+    # assessment yet" gap into a gap per domain still to rate, so a site that already
+    # had an unrated gap at the previous period's end has no new unrated gaps.
+    unrated_before = {g.site for g in listed_before if g.kind == "unrated"}
     keys_now = {_gap_key(g) for g in gaps_now}
     # a checkpoint that still has a gap (open before, blocked now) is not resolved
     checkpoints_now = {(g.site, g.checkpoint) for g in gaps_now if g.checkpoint}
@@ -62,11 +69,14 @@ def summarise(now: Snapshot, before: Snapshot, period: Period) -> dict:
     return {
         "gaps": gaps_now,
         "completed": completed,
-        "new_gaps": [g for g in gaps_now if _gap_key(g) not in gaps_before],
+        "new_gaps": [g for g in gaps_now if _gap_key(g) not in gaps_before
+                     and not (g.kind == "unrated" and g.site in unrated_before)],
         "resolved_gaps": [g for k, g in gaps_before.items() if k not in keys_now
                           and (g.site, g.checkpoint) not in checkpoints_now],
         "stalled": [g for g in gaps_now if g.kind == "stalled"],
         "key_barriers": barriers,
+        "moves": moves(now.status, period.start, now.as_of)
+        if now.framework.kind == "domains" else [],
     }
 
 
@@ -96,7 +106,7 @@ def write_report(store: Store, initiative: str | None, period: Period, as_of: dt
         tables["status.csv"] = to_csv(status_rows(now.status), STATUS_CSV)
     tables["gaps.csv"] = to_csv([g.as_dict() for g in summary["gaps"]], GAP_COLUMNS)
     comparison = compare(now.status)
-    tables["compare.csv"] = to_csv(rollup_rows(comparison), ROLLUP_COLUMNS)
+    tables["compare.csv"] = to_csv(rollup_rows(comparison), rollup_columns_of(comparison))
     for name, text in tables.items():
         (out / name).write_text(text, encoding="utf-8")
         report.files.append(out / name)
@@ -133,6 +143,8 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
                  f"{len(standing['overdue'])} overdue, {len(standing['stalled'])} stalled.")
     lines.append(f"- {len(s['gaps'])} gaps open at the as-of date: {len(s['new_gaps'])} new this "
                  f"period, {len(s['resolved_gaps'])} resolved.")
+    if fw.kind == "domains":
+        lines.append(_complexity_bullet(comparison, st))
     if s["stalled"]:
         lines.append(f"- Stalled (no events for over {DEFAULT_STALLED_AFTER} days): "
                      + ", ".join(g.site for g in s["stalled"]) + ".")
@@ -160,31 +172,42 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
                           ("Stalled sites", "stalled")):
         lines += [f"{heading} ({len(standing[kind])}):", ""]
         lines += _titled_list(fw, standing[kind])
+    if fw.kind == "domains":
+        lines += _complexity_section(fw, st, comparison, s["moves"])
     lines += ["## New gaps this period", ""] + _gap_list(s["new_gaps"])
     lines += ["## Gaps resolved this period", ""] + _gap_list(s["resolved_gaps"])
     lines += ["## Stalled sites", ""] + _gap_list(s["stalled"])
     lines += ["## Key social care barriers (SCIE factors)", ""] + _gap_list(s["key_barriers"])
 
-    lines += ["## Programme roll-up", "",
-              "| stage | sites entered | sites completed | mean share done | "
-              "median duration (days) | median days open |",
-              "| --- | --- | --- | --- | --- | --- |"]
-    for r in comparison.rollup:
-        lines.append(f"| {_stage(fw, r.stage)} | {r.sites_entered} ({r.pct_entered:g}%) | "
-                     f"{r.sites_completed} ({r.pct_completed:g}%) | {r.mean_proportion:.0%} | "
-                     f"{_dash(r.median_duration_days)} | {_dash(r.median_days_in_stage)} |")
-    lines += ["", ROLLUP_NOTE]
+    if fw.kind == "domains":
+        lines += _domains_rollup(fw, comparison)
+    else:
+        lines += ["## Programme roll-up", "",
+                  "| stage | sites entered | sites completed | mean share done | "
+                  "median duration (days) | median days open |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for r in comparison.rollup:
+            lines.append(f"| {_stage(fw, r.stage)} | {r.sites_entered} ({r.pct_entered:g}%) | "
+                         f"{r.sites_completed} ({r.pct_completed:g}%) | "
+                         f"{r.mean_proportion:.0%} | {_dash(r.median_duration_days)} | "
+                         f"{_dash(r.median_days_in_stage)} |")
+        lines += ["", ROLLUP_NOTE]
+    titles = {**CHART_TITLES, **(DOMAIN_CHART_TITLES if fw.kind == "domains" else {})}
     lines += ["", "## Charts", ""]
     for kind, files in chart_files.items():
-        lines.append(f"### {CHART_TITLES[kind]}")
+        lines.append(f"### {titles[kind]}")
         lines.append("")
         for f in files:
-            lines.append(f"![{CHART_TITLES[kind]}]({f.name})")
+            lines.append(f"![{titles[kind]}]({f.name})")
             lines.append("")
     lines += ["## Tables (the charts' data, as CSV)", ""]
     described = {"status.csv": "progress per site and stage",
                  "gaps.csv": "every gap at the as-of date",
                  "compare.csv": "the programme roll-up per stage"}
+    if fw.kind == "domains":
+        described.update({
+            "status.csv": "sub-domains rated per site and domain, and how ratings moved",
+            "compare.csv": "the programme roll-up per domain: sites at each level"})
     lines += [f"- [{name}]({name}): {described[name]}" for name in tables]
     lines.append("")
     return "\n".join(lines)
@@ -197,6 +220,116 @@ ROLLUP_NOTE = (
     "first to the last checkpoint done) of the sites that completed the stage; median days "
     "open counts, for the sites in the stage that have not completed it, the days since "
     "their first event in it.")
+
+
+DOMAIN_CHART_TITLES = {"compare": "Sites by complexity level, per domain"}
+NAMED = 3  # sites named in a list before "...and N more"
+
+
+def _sites(names: list[str]) -> str:
+    """Site names, compact when many: 'Leeds; York; Hull; ...and 9 more'.  Semicolons,
+    because place names hold commas ('Bournemouth, Christchurch and Poole')."""
+    if len(names) <= NAMED + 1:
+        return "; ".join(names)
+    return "; ".join(names[:NAMED]) + f"; ...and {len(names) - NAMED} more"
+
+
+def _n_sites(n: int) -> str:
+    return f"{n} site{'' if n == 1 else 's'}"
+
+
+def _complex_sites(fw, comparison) -> dict[str, list[str]]:
+    """Per domain id, the sites whose domain level is the scale's worst (NASSS: complex)."""
+    worst = scale_of(fw)[-1] if scale_of(fw) else None
+    out: dict[str, list[str]] = {st.id: [] for st in fw.stages}
+    for c in comparison.matrix:
+        if worst is not None and c.level == worst:
+            out[c.domain].append(c.site)
+    return {k: sorted(v, key=str.casefold) for k, v in out.items()}
+
+
+def _complexity_bullet(comparison, st) -> str:
+    fw = st.framework
+    worst = scale_of(fw)[-1] if scale_of(fw) else "complex"
+    at_worst = sum(1 for v in _complex_sites(fw, comparison).values() if v)
+    unrated = unrated_by_site(st)
+    missing, total = sum(r[1] for r in unrated), sum(r[2] for r in unrated)
+    return (f"- Complexity: {at_worst} of {len(fw.stages)} domains rated {worst} at one site "
+            f"or more; {missing} of {total} sub-domains not yet rated.")
+
+
+def _complexity_section(fw, st, comparison, moved) -> list[str]:
+    """report.md's paragraphs for a domains framework: where domains are rated complex,
+    what moved this period, and what is still unrated."""
+    scale = scale_of(fw)
+    worst = scale[-1] if scale else "complex"
+    n = len(st.sites)
+    lines = ["## Complexity by domain", "",
+             f"A site's {LEVEL_RULE} (scaletrack's summary; NASSS rates each sub-domain and "
+             "gives no rule for combining them).", "",
+             f"Rated {worst} at the as-of date:", ""]
+    complex_sites = _complex_sites(fw, comparison)
+    calm = []
+    for stage in fw.stages:
+        names = complex_sites[stage.id]
+        if names:
+            lines.append(f"- {stage.title}: {worst} at {len(names)} of {_n_sites(n)} "
+                         f"({_sites(names)}).")
+        else:
+            calm.append(stage.title)
+    if calm and len(calm) < len(fw.stages):
+        lines.append(f"- {worst.capitalize()} at no site: " + "; ".join(calm) + ".")
+    elif calm:
+        lines.append(f"- No domain is rated {worst} at any site.")
+    lines += ["", f"Moved this period (a sub-domain rated more or less {worst} than at its "
+              "previous rating):", ""]
+    titles = {stage.id: stage.title for stage in fw.stages}
+    any_moved = False
+    for m in moved:
+        parts = []
+        if m.worse:
+            parts.append(f"more {worst} at {_n_sites(len(m.worse))} ({_sites(m.worse)})")
+        if m.better:
+            parts.append(f"less {worst} at {_n_sites(len(m.better))} ({_sites(m.better)})")
+        if parts:
+            any_moved = True
+            lines.append(f"- {titles[m.domain]}: " + "; ".join(parts) + ".")
+    if not any_moved:
+        lines.append("- No sub-domain rating moved this period.")
+    unrated = unrated_by_site(st)
+    missing, total = sum(r[1] for r in unrated), sum(r[2] for r in unrated)
+    lines += ["", "Still unrated:", ""]
+    if not total:
+        lines.append("- No sites yet.")
+    elif not missing:
+        lines.append(f"- Every sub-domain is rated at every site ({total} of {total}).")
+    else:
+        lines.append(f"- {missing} of {total} sub-domains not yet rated across "
+                     f"{_n_sites(n)} ({missing / total:.0%}).")
+        most = [r for r in unrated if r[1]][:NAMED]
+        lines.append("- Most unrated: " + "; ".join(
+            f"{site} ({k} of {of}{', no assessment yet' if k == of else ''})"
+            for site, k, of in most) + ".")
+    return lines + [""]
+
+
+def _domains_rollup(fw, comparison) -> list[str]:
+    names = (*scale_of(fw), NOT_YET_RATED)
+    lines = ["## Programme roll-up", "",
+             "| domain | sites assessed | " + " | ".join(names) + " |",
+             "| --- | --- | " + " | ".join("---" for _ in names) + " |"]
+    for r in comparison.rollup:
+        lines.append(f"| {_stage(fw, r.domain)} | {r.sites_assessed} | " + " | ".join(
+            f"{r.counts[level]} ({r.pcts[level]:g}%)" for level in names) + " |")
+    return lines + ["", DOMAINS_ROLLUP_NOTE]
+
+
+DOMAINS_ROLLUP_NOTE = (
+    "A site is assessed in a domain once one of its sub-domains is rated. A site stands at "
+    "its domain level: the most complex of the domain's rated sub-domains, at their latest "
+    "ratings (scaletrack's summary, not a NASSS score). Percentages are of all sites; a "
+    "domains framework has no stages to enter or complete, so there are no completion or "
+    "duration figures.")
 
 
 def _dash(value) -> str:
@@ -224,13 +357,13 @@ def _titled_list(fw, gaps: list) -> list[str]:
         return ["None.", ""]
     out = []
     for g in gaps:
-        where = _stage(fw, g.stage)
+        where = _stage(fw, g.stage) if g.stage else ""
         if g.checkpoint:
             try:
                 where += f", {fw.checkpoint(g.checkpoint).title} ({g.checkpoint})"
             except KeyError:
                 where += f", {g.checkpoint}"
-        out.append(f"- {g.site}: {where}: {g.detail}")
+        out.append(f"- {g.site}: {where}: {g.detail}" if where else f"- {g.site}: {g.detail}")
     return out + [""]
 
 
@@ -240,5 +373,6 @@ def _gap_list(gaps: list) -> list[str]:
     out = []
     for g in gaps:
         where = g.checkpoint or g.stage
-        out.append(f"- {g.site}: {g.kind} at {where}: {g.detail}")
+        out.append(f"- {g.site}: {g.kind} at {where}: {g.detail}" if where
+                   else f"- {g.site}: {g.kind}: {g.detail}")
     return out + [""]

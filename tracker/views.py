@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 
-from tracker.analysis.domains import domain_views, level_counts
+from tracker.analysis.domains import (LEVEL_RULE, NOT_YET_RATED, domain_views, rollup_columns,
+                                      rollup_record, scale_of)
 from tracker.analysis.gaps import KIND_ORDER
 from tracker.analysis.status import Status
 from tracker.dates import iso
@@ -163,49 +164,102 @@ def _days_cell(value) -> str | None:
 
 def compare_document(comparison) -> dict:
     status = comparison.status
-    doc = {
+    if comparison.domains:
+        return domains_compare_document(comparison)
+    return {
         "as_of": iso(status.as_of),
         "matrix": [{"site": c.site, "stage": c.stage, "proportion": round(c.proportion, 4),
                     "completed_on": iso(c.completed_on)} for c in comparison.matrix],
         "rollup": [{k: getattr(r, k) for k in ROLLUP_COLUMNS} for r in comparison.rollup],
-        "checklists": [{"checkpoint": c.checkpoint, "title": c.title, "key": c.key,
-                        "rated": c.rated, "at_worst_level": c.at_worst_level,
-                        "worst_level": c.worst_level} for c in comparison.checklists],
+        "checklists": _checklists(comparison),
     }
-    if status.framework.kind == "domains":
-        counts = level_counts(status)
-        for r in doc["rollup"]:
-            r["levels"] = counts[r["stage"]]
-        doc["domains"] = domains_document(status)
-    return doc
+
+
+def _checklists(comparison) -> list[dict]:
+    return [{"checkpoint": c.checkpoint, "title": c.title, "key": c.key, "rated": c.rated,
+             "at_worst_level": c.at_worst_level, "worst_level": c.worst_level}
+            for c in comparison.checklists]
+
+
+def rollup_columns_of(comparison) -> list[str]:
+    """The roll-up's CSV columns: per stage (phased) or per domain and level (domains)."""
+    if comparison.domains:
+        return rollup_columns(comparison.status.framework)
+    return ROLLUP_COLUMNS
 
 
 def rollup_rows(comparison) -> list[dict]:
+    if comparison.domains:
+        return [rollup_record(r) for r in comparison.rollup]
     return [{k: getattr(r, k) for k in ROLLUP_COLUMNS} for r in comparison.rollup]
+
+
+def domains_compare_document(comparison) -> dict:
+    """``compare --format json`` for a domains framework: no entered, completed or
+    duration figures, which mean nothing for domains."""
+    status = comparison.status
+    return {
+        "as_of": iso(status.as_of),
+        "framework": status.framework.id,
+        "levels": list(scale_of(status.framework)),
+        "matrix": [{"site": c.site, "domain": c.domain, "level": c.level, "rated": c.rated,
+                    "total": c.total} for c in comparison.matrix],
+        "rollup": rollup_rows(comparison),
+        "checklists": _checklists(comparison),
+    }
+
+
+DOMAINS_KEY = textwrap.fill(
+    f"A site's {LEVEL_RULE} (scaletrack's summary: NASSS rates sub-domains and gives no rule "
+    "for combining them); assessed: sites with at least one sub-domain of the domain rated; "
+    "percentages are of all sites.", 90) + "\n"
+
+
+def _domains_compare_table(comparison) -> list[str]:
+    status = comparison.status
+    fw = status.framework
+    matrix: dict = {}
+    for c in comparison.matrix:
+        row = matrix.setdefault(c.site, {"site": c.site})
+        row[c.domain] = c.level or NOT_YET_RATED
+    out = ["Domain level per site (the most complex of its rated sub-domains):",
+           render(list(matrix.values()), ["site"] + [s.id for s in fw.stages], "table")]
+    n = len(status.sites)
+    out.append(f"Programme roll-up ({n} site{'' if n == 1 else 's'}): sites at each domain "
+               "level")
+    names = (*scale_of(fw), NOT_YET_RATED)
+    rows = []
+    for r in comparison.rollup:
+        row = {"domain": r.domain, "assessed": str(r.sites_assessed)}
+        for level in names:
+            row[level] = f"{r.counts[level]} ({r.pcts[level]:g}%)"
+        rows.append(row)
+    out.append(render(rows, ["domain", "assessed", *names], "table"))
+    out.append(DOMAINS_KEY)
+    return out
 
 
 def compare_view(comparison, fmt: str) -> str:
     if fmt == "json":
         return to_json(compare_document(comparison))
     if fmt == "csv":
-        return render(rollup_rows(comparison), ROLLUP_COLUMNS, "csv")
+        return render(rollup_rows(comparison), rollup_columns_of(comparison), "csv")
     status = comparison.status
     fw = status.framework
     stage_ids = [s.id for s in fw.stages]
     out = [f"{status.initiative}: sites compared as of {status.as_of.isoformat()} "
            f"({fw.id} {fw.version})", ""]
-    if fw.kind == "domains":
-        out.append(domains_table(status).split("\n\n", 1)[1])
-    else:
-        matrix = []
-        for s in status.sites:
-            row = {"site": s.site}
-            for st in s.stages:
-                row[st.stage] = (f"{st.proportion:.0%}" +
-                                 (f" {st.completed_on.isoformat()}" if st.completed_on else ""))
-            matrix.append(row)
-        out.append("Share of required checkpoints done, with the date each stage was completed:")
-        out.append(render(matrix, ["site"] + stage_ids, "table"))
+    if comparison.domains:
+        return "\n".join(out + _domains_compare_table(comparison) + _checklist_table(comparison))
+    matrix = []
+    for s in status.sites:
+        row = {"site": s.site}
+        for st in s.stages:
+            row[st.stage] = (f"{st.proportion:.0%}" +
+                             (f" {st.completed_on.isoformat()}" if st.completed_on else ""))
+        matrix.append(row)
+    out.append("Share of required checkpoints done, with the date each stage was completed:")
+    out.append(render(matrix, ["site"] + stage_ids, "table"))
     n = len(status.sites)
     out.append(f"Programme roll-up ({n} site{'' if n == 1 else 's'}):")
     rows = []
@@ -219,14 +273,18 @@ def compare_view(comparison, fmt: str) -> str:
     out.append(render(rows, ["stage", "entered", "completed", "mean done", "median duration",
                              "median days open"], "table"))
     out.append(ROLLUP_KEY)
+    return "\n".join(out + _checklist_table(comparison))
+
+
+def _checklist_table(comparison) -> list[str]:
     rated = [c for c in comparison.checklists if c.rated]
-    if rated:
-        out.append("Checklist ratings (sites at the worst level / sites rating it):")
-        out.append(render([{"item": c.checkpoint + (" (key)" if c.key else ""),
-                            "worst level": c.worst_level,
-                            "sites": f"{c.at_worst_level}/{c.rated}"} for c in rated],
-                          ["item", "worst level", "sites"], "table"))
-    return "\n".join(out)
+    if not rated:
+        return []
+    return ["Checklist ratings (sites at the worst level / sites rating it):",
+            render([{"item": c.checkpoint + (" (key)" if c.key else ""),
+                     "worst level": c.worst_level,
+                     "sites": f"{c.at_worst_level}/{c.rated}"} for c in rated],
+                   ["item", "worst level", "sites"], "table")]
 
 
 # -- events list ------------------------------------------------------------

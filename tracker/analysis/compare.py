@@ -19,6 +19,12 @@ Table 2, reports per stage "% sites with any activities in this stage" and
 ``mean_proportion`` are our counterparts of those two columns.  The other
 columns are ours.  Entered and completed are kept apart on purpose: many
 sites enter a stage that few complete.
+
+A domains framework (NASSS) has nothing to enter or complete, so none of the
+columns above apply: its matrix is each site's level per domain and its
+roll-up, per domain, the sites assessed and n and % of all sites at each level
+(``tracker.analysis.domains``; the domain level is ours: the most complex of
+its rated sub-domains).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from tracker.analysis.domains import DomainCell, DomainRollup, domain_cells, domain_rollup
 from tracker.analysis.status import Status
 
 
@@ -63,10 +70,16 @@ class ChecklistCount:
 
 @dataclass
 class Comparison:
+    """Phased: ``Cell`` and ``Rollup`` rows; domains: ``DomainCell`` and ``DomainRollup``."""
+
     status: Status
-    matrix: list[Cell]
-    rollup: list[Rollup]
+    matrix: list[Cell] | list[DomainCell]
+    rollup: list[Rollup] | list[DomainRollup]
     checklists: list[ChecklistCount]
+
+    @property
+    def domains(self) -> bool:
+        return self.status.framework.kind == "domains"
 
 
 def _pct(n: int, of: int) -> float:
@@ -84,6 +97,9 @@ def _median(values: list) -> float | int | None:
 
 def compare(status: Status) -> Comparison:
     sites = status.sites
+    checklists = checklist_counts(status)
+    if status.framework.kind == "domains":
+        return Comparison(status, domain_cells(status), domain_rollup(status), checklists)
     matrix = [Cell(s.site, st.stage, st.proportion, st.completed_on)
               for s in sites for st in s.stages]
     rollup = []
@@ -101,6 +117,12 @@ def compare(status: Status) -> Comparison:
             median_duration_days=_median([st.duration_days for st in completed]),
             median_days_in_stage=_median(open_ones),
         ))
+    return Comparison(status, matrix, rollup, checklists)
+
+
+def checklist_counts(status: Status) -> list[ChecklistCount]:
+    """Per rated checklist item: sites rating it and sites at its worst level, worst first."""
+    sites = status.sites
     counts = []
     fw = status.framework
     for group in fw.checklists:
@@ -113,4 +135,4 @@ def compare(status: Status) -> Comparison:
             counts.append(ChecklistCount(cp.full_id, cp.title, cp.key, len(ratings),
                                          sum(r == levels[-1] for r in ratings), levels[-1]))
     counts.sort(key=lambda c: (-c.at_worst_level, not c.key))
-    return Comparison(status, matrix, rollup, counts)
+    return counts

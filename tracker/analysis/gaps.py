@@ -13,8 +13,12 @@ Kinds (DESIGN section 5), most urgent first:
 - ``skipped``: a required checkpoint not done in a stage before the site's furthest stage
   (the last stage it entered);
 - ``open``: a required checkpoint not done in the current stage;
-- ``unrated``: a rated checkpoint of a domain with no rating yet, once the site has been
-  assessed at all (a site never assessed gets one row instead of one per checkpoint).
+- ``unrated``: one gap per site and domain that has required sub-domains not yet rated
+  ("3 of 4 sub-domains not yet rated"), once the site has rated anything in a domain; a
+  site with no rating at all gets one "no assessment yet" gap instead.  So rating a
+  sub-domain never adds a gap to a site that already had one of these: the first rating
+  can split "no assessment yet" into one gap per domain still to rate, and every later
+  rating only closes them.
 
 A checkpoint is reported once per site, under the first of blocked, skipped, open.
 """
@@ -149,22 +153,37 @@ def site_gaps(framework: Framework, site: SiteStatus, as_of: dt.date, plans: dic
                     gaps.append(Gap(site.site, stage.id, cp.full_id, "open", detail))
                     reported.add(cp.full_id)
 
-    # unrated checkpoints of rated domains
-    rated_cps = [(g, cp) for g in framework.stages for cp in g.checkpoints if cp.scale]
-    if rated_cps:
-        assessed = any(states.get(cp.full_id) and states[cp.full_id].rating
-                       for _, cp in rated_cps)
-        if not assessed:
-            gaps.append(Gap(site.site, rated_cps[0][0].id, None, "unrated",
-                            f"no assessment yet ({len(rated_cps)} checkpoints to rate)"))
-        else:
-            for group, cp in rated_cps:
-                state = states.get(cp.full_id)
-                if not cp.optional and (state is None or state.rating is None):
-                    gaps.append(Gap(site.site, group.id, cp.full_id, "unrated",
-                                    "not rated yet"))
+    # unrated: one gap per domain with sub-domains to rate, or one for a site never assessed
+    gaps.extend(unrated_gaps(framework, site))
     rank = {k: i for i, k in enumerate(KIND_ORDER)}
     return sorted(gaps, key=lambda g: rank[g.kind])  # stable: keeps stage order within a kind
+
+
+def unrated_gaps(framework: Framework, site: SiteStatus) -> list[Gap]:
+    """The site's ``unrated`` gaps: one per domain still to rate, or one "no assessment yet"."""
+    word = "sub-domain" if framework.kind == "domains" else "rated checkpoint"
+    domains = [(stage, [cp for cp in stage.required if cp.scale]) for stage in framework.stages]
+    domains = [(stage, cps) for stage, cps in domains if cps]
+    if not domains:
+        return []
+    states = site.states
+
+    def rated(cp) -> bool:
+        return states.get(cp.full_id) is not None and states[cp.full_id].rating is not None
+
+    assessed = any(rated(cp) for stage in framework.stages for cp in stage.checkpoints
+                   if cp.scale)
+    if not assessed:
+        total = sum(len(cps) for _, cps in domains)
+        return [Gap(site.site, "", None, "unrated",
+                    f"no assessment yet ({total} {word}s to rate)")]
+    out = []
+    for stage, cps in domains:
+        missing = sum(not rated(cp) for cp in cps)
+        if missing:
+            out.append(Gap(site.site, stage.id, None, "unrated",
+                           f"{missing} of {len(cps)} {word}s not yet rated"))
+    return out
 
 
 def compute_gaps(status: Status, plans: dict, stalled_after: int = DEFAULT_STALLED_AFTER,
