@@ -124,24 +124,61 @@ def tech(store):
 
 def test_complexity_chart_for_nasss(tech, tmp_path):
     store = tech
+    # a SCIE factor rated on a date of its own gets no column
+    log_event(store, "Tech", "North", "scie-factors.staff-turnover", rating="barrier",
+              on=D(2026, 3, 1))
     snap = snapshot(store, "Tech", AS_OF, history=True)
     (fig,) = charts.draw("complexity", snap, Q)
-    north = fig.axes[0]
+    (north,) = [ax for ax in fig.axes if ax.get_title(loc="left")]  # South gets no panel
+    assert north.get_title(loc="left") == "North"
     texts = [t.get_text() for t in north.texts]
     # 7 domains x 2 assessment dates; condition went complex -> simple
     assert len(texts) == 14
     assert texts.count("complex") == 1 and texts.count("simple") == 1
-    assert texts.count("complicated") == 1 and texts.count("not rated") == 11
+    assert texts.count("complicated") == 1 and texts.count("not yet rated") == 11
     assert [t.get_text() for t in north.get_xticklabels()] == ["2026-01-05", "2026-04-05"]
-    assert fig.axes[1].get_title(loc="left") == "South: no assessment yet"
+    caption = fig.texts[-1].get_text().replace("\n", " ")
+    assert "Not yet assessed (no sub-domain rated), so not drawn: South." in caption
     (path,) = charts.write("complexity", snap, Q, tmp_path / "c.png")
     assert not_blank(path)
+    width, height = png_size(path)
+    assert width == 2000 and height < width
     with pytest.raises(Exception, match="does not fit nasss"):
         charts.draw("timeline", snap, Q)
 
 
+def test_complexity_pages_are_balanced_and_leave_out_unrated_sites(tech):
+    from tracker.charts import complexity
+
+    for name in ("East", "West", "Upper"):
+        add_site(tech, "Tech", name)
+        log_event(tech, "Tech", name, "adopters.staff", rating="simple", on=D(2026, 5, 1))
+    snap = snapshot(tech, "Tech", AS_OF, history=True)
+    # four assessed sites (South has nothing rated): 2 + 2, never 3 + 1
+    assert complexity.page_count(snap) == 2
+    figures = charts.draw("complexity", snap, Q)
+    panels = [[ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
+              for fig in figures]
+    assert panels == [["East", "North"], ["Upper", "West"]]
+    for fig in figures:
+        width, height = fig.canvas.get_width_height()
+        assert width == 2000 and height < width
+
+
+def test_complexity_with_nothing_rated_says_so(store):
+    create_initiative(store, Catalog(), "Tech", "nasss")
+    add_site(store, "Tech", "North")
+    log_event(store, "Tech", "North", "scie-factors.staff-turnover", rating="neutral",
+              on=D(2026, 5, 1))
+    snap = snapshot(store, "Tech", AS_OF, history=True)
+    (fig,) = charts.draw("complexity", snap, Q)
+    assert [t.get_text() for t in fig.axes[0].texts] == ["No sub-domain rated yet"]
+    assert "so not drawn: North." in fig.texts[-1].get_text().replace("\n", " ")
+
+
 def test_complexity_for_many_sites_is_one_programme_page(tech, tmp_path, monkeypatch):
-    """Past MAX_DETAIL sites: domains x quarter ends, the sites at each level counted."""
+    """Past MAX_DETAIL sites: domains x quarter ends, the sites at each level counted in
+    words, the sites not yet rated included."""
     from tracker.charts import complexity
 
     store = tech
@@ -154,18 +191,41 @@ def test_complexity_for_many_sites_is_one_programme_page(tech, tmp_path, monkeyp
     (fig,) = charts.draw("complexity", snap, Q)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2026 Q1", "2026 Q2"]
-    cells = {(round(t.get_position()[0]), round(t.get_position()[1] + 0.2)): t.get_text()
+    cells = {(round(t.get_position()[0]), round(t.get_position()[1] - 0.24)): t.get_text()
              for t in ax.texts}
     top = 6  # the first domain, condition, is the top row
-    # counts in scale order, simple/complicated/complex; South's July rating is after as-of
-    assert cells[(0, top)] == "0/0/1"
-    assert cells[(1, top)] == "1/1/0"
-    assert cells[(1, top - 1)] == "0/1/0"  # technology, North only
-    assert sorted(cells.values()).count("none rated") == 6 + 5
+    # South's July rating is after the as-of date
+    assert cells[(0, top)] == "0 simple\n0 complicated\n1 complex\n1 not yet rated"
+    assert cells[(1, top)] == "1 simple\n1 complicated\n0 complex\n0 not yet rated"
+    assert cells[(1, top - 1)] == "0 simple\n1 complicated\n0 complex\n1 not yet rated"
+    nobody = "0 simple\n0 complicated\n0 complex\n2 not yet rated"
+    assert list(cells.values()).count(nobody) == 6 + 5
     (bars,) = [c for c in ax.collections if c.get_gid() == "counts"]
-    assert len(bars.get_paths()) == 4  # one segment per level present in each rated cell
+    assert len(bars.get_paths()) == 4  # one segment per level present in each cell
+    (blank,) = [c for c in ax.collections if c.get_gid() == "not-yet-rated"]
+    assert len(blank.get_paths()) == 7 + 6
     (path,) = charts.write("complexity", snap, Q, tmp_path / "c.png")
     assert not_blank(path)
+
+
+def test_nasss_compare_counts_sites_at_each_level(tech):
+    (fig,) = charts.draw("compare", snapshot(tech, "Tech", AS_OF), Q)
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (0, 2)  # two sites: the axis runs to 2, not past it
+    written = [t.get_text() for t in ax.texts]
+    # condition: North's nature went complex -> simple; technology: North complicated
+    assert written[0] == "1 simple, 0 complicated, 0 complex, 1 not yet rated"
+    assert written[1] == "0 simple, 1 complicated, 0 complex, 1 not yet rated"
+    assert written[2:] == ["0 simple, 0 complicated, 0 complex, 2 not yet rated"] * 5
+    widths = {c.get_gid(): c.get_width() for c in ax.patches if c.get_gid()}
+    assert widths["level:condition:simple"] == 1
+    assert widths["level:condition:not yet rated"] == 1
+    title = fig.texts[0].get_text()
+    assert title == ("Tech, 2026 Q2 (Apr-Jun 2026): sites by complexity level, per NASSS "
+                     "domain, as of 2026-06-30")
+    assert "share" not in title and "done" not in title
+    assert [h.get_text() for h in ax.get_legend().get_texts()] == [
+        "simple", "complicated", "complex", "not yet rated"]
 
 
 def test_rated_grid_writes_each_level_number(tech):
@@ -212,6 +272,39 @@ def test_compare_for_many_sites_shows_the_spread_on_one_page(store, catalog):
     assert dots == {"dots:plan": 45, "dots:pilot": 45, "dots:spread": 45}
     texts = [t.get_text() for t in ax.texts]
     assert "median 0%\n0 of 45\ncompleted" in texts
+    # the axis ends at 100%: the per-stage summaries stand above the plot, not in it
+    assert ax.get_ylim() == (-0.05, 1.05)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    top = ax.get_window_extent(renderer).y1
+    assert all(t.get_window_extent(renderer).y0 >= top for t in ax.texts)
+
+
+def test_share_labels_keep_off_the_median_line(store):
+    """ExpandNet's nine narrow panels: a label that the dashed median would cross moves
+    past the line instead (it used to print '0%' on it)."""
+    from test_layout import place, programme_events
+
+    from tracker.store.writes import log_batch
+
+    create_initiative(store, Catalog(), "Nine", "expandnet-nine-steps")
+    for i in range(6):
+        add_site(store, "Nine", place(i))
+    log_batch(store, "Nine", programme_events(Catalog().for_initiative(
+        "expandnet-nine-steps"), 6)[0])
+    (fig,) = charts.draw("compare", snapshot(store, "Nine", AS_OF), Q)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    moved = 0
+    for ax in fig.axes:
+        (median,) = [line for line in ax.lines if line.get_gid() == "median"]
+        m = median.get_xdata()[0]
+        x = ax.transData.transform((m, 0))[0]
+        for t in ax.texts:
+            box = t.get_window_extent(renderer)
+            assert not box.x0 - 1 <= x <= box.x1 + 1, (t.get_text(), m)
+            moved += t.get_position()[0] > m > float(t.get_text().rstrip("%")) / 100
+    assert moved >= 2  # Step 5's 0% labels sit past its 12% median
 
 
 CVD = (None, "deuteranomaly", "protanomaly", "tritanomaly")

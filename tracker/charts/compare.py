@@ -12,15 +12,15 @@ from __future__ import annotations
 import statistics
 
 from matplotlib.patches import Patch
+from matplotlib.transforms import blended_transform_factory
 
-from tracker.charts.style import (GREY, STAGE_COLOURS, WIDTH, caption_text, each_page,
-                                  has_events, heading, key_text, label_width, legend_right,
-                                  level_colours, new_figure, pages, say_empty, stage_labels,
-                                  text_width)
+from tracker.analysis.domains import LEVEL_RULE, NOT_YET_RATED, scale_of, site_levels
+from tracker.charts.style import (STAGE_COLOURS, WIDTH, caption_text, each_page, has_events,
+                                  heading, key_text, label_width, legend_height, level_colours,
+                                  new_figure, pages, say_empty, stage_labels, text_width)
 
 ROWS_PER_PAGE = 25
 MAX_BARS = 40  # past this many sites a bar per site is unreadable: show the spread instead
-NOT_RATED = "not yet rated"
 
 
 def draw(snapshot, period, only: int | None = None):
@@ -53,9 +53,12 @@ def draw(snapshot, period, only: int | None = None):
             ys = list(range(n - 1, -1, -1))
             # bars as one line collection (a thick line per site): one artist, not fifty
             ax.hlines(ys, 0, values, colors=colour, lw=13, gid=f"bars:{stage.id}")
+            median = medians[stage.id]
             for y, v in zip(ys, values) if has_events(status) else ():
-                ax.text(min(v, 1.0) + 0.03, y, f"{v:.0%}", va="center", fontsize=9)
-            ax.axvline(medians[stage.id], color="black", ls="--", lw=1.2, gid="median")
+                label = f"{v:.0%}"
+                ax.text(_label_x(v, median, label, xmax / panel), y, label, va="center",
+                        fontsize=9)
+            ax.axvline(median, color="black", ls="--", lw=1.2, gid="median")
             ax.set_title(f"{names[i]}\nmedian {medians[stage.id]:.0%}", fontsize=10)
             ax.set_xlim(0, xmax)
             ax.set_xticks([0, 1])
@@ -72,6 +75,18 @@ def draw(snapshot, period, only: int | None = None):
     return figures
 
 
+def _label_x(value: float, median: float, label: str, per_inch: float) -> float:
+    """Where a bar's share label starts: just after the bar, unless the dashed median
+    line would run through it; then just after the median line (the axis leaves room
+    for "100%" after 1, and the median is never past 1, so the label still fits)."""
+    gap = max(0.03, 0.06 * per_inch)  # at least 0.06 inch, however narrow the panel
+    x = min(value, 1.0) + gap
+    width = (text_width(label, 9) + 0.03) * per_inch
+    if x - gap / 2 <= median <= x + width:
+        x = median + gap
+    return x
+
+
 def page_count(snapshot) -> int:
     n = len(snapshot.status.sites)
     if snapshot.framework.kind == "domains" or n > MAX_BARS:
@@ -85,8 +100,10 @@ def _spread(status, fw, sites, medians, period):
     caption = caption_text(fw, status.as_of, f"One dot per site ({len(sites)} sites); black "
                            "bar: programme median. Per-site figures are in status.csv."
                            + key_text(key))
-    fig = new_figure(7.0, left=0.9, right=0.4, top=0.6, bottom=0.7, caption=caption)
+    # the per-stage summaries stand above the plot, so the axis ends at 100%
+    fig = new_figure(7.0, left=0.9, right=0.4, top=1.25, bottom=0.7, caption=caption)
     ax = fig.add_subplot()
+    above = blended_transform_factory(ax.transData, ax.transAxes)
     n = len(sites)
     for i, stage in enumerate(fw.stages):
         values = [s.stage(stage.id).proportion for s in sites]
@@ -97,12 +114,12 @@ def _spread(status, fw, sites, medians, period):
         m = medians[stage.id]
         ax.hlines(m, i - 0.3, i + 0.3, colors="black", lw=2.5, gid="median")
         completed = sum(v >= 1.0 for v in values)
-        ax.text(i, 1.07, f"median {m:.0%}\n{completed} of {n}\ncompleted", ha="center",
-                va="bottom", fontsize=9)
+        ax.text(i, 1.02, f"median {m:.0%}\n{completed} of {n}\ncompleted", ha="center",
+                va="bottom", fontsize=9, transform=above)
     ax.set_xticks(range(len(fw.stages)))
     ax.set_xticklabels(names, fontsize=10)
     ax.set_xlim(-0.6, len(fw.stages) - 0.4)
-    ax.set_ylim(-0.05, 1.42)
+    ax.set_ylim(-0.05, 1.05)
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
     ax.set_yticklabels(["0", "25%", "50%", "75%", "100%"])
     ax.set_ylabel("share of the stage's checkpoints done")
@@ -111,69 +128,63 @@ def _spread(status, fw, sites, medians, period):
     return fig
 
 
-def site_levels(fw, site) -> dict[str, str | None]:
-    """Per domain, the site's most complex latest sub-domain rating (None: not yet rated)."""
-    out = {}
-    for stage in fw.stages:
-        worst = None
-        for cp in stage.checkpoints:
-            state = site.states.get(cp.full_id)
-            levels = fw.levels(cp)
-            if levels and state is not None and state.rating in levels:
-                if worst is None or levels.index(state.rating) > levels.index(worst):
-                    worst = state.rating
-        out[stage.id] = worst
-    return out
-
-
 def _levels(status, fw, period):
-    """A domains framework: per domain, how many sites stand at each level."""
-    scale = next(fw.levels(cp) for st in fw.stages for cp in st.checkpoints if cp.scale)
+    """A domains framework: per domain, how many sites stand at each level, as a bar
+    split by level and as written counts beside it; the axis runs to the number of sites."""
+    scale = scale_of(fw)
     colours = dict(zip(scale, level_colours(len(scale))))
-    colours[NOT_RATED] = "white"
-    counts = {st.id: dict.fromkeys((*scale, NOT_RATED), 0) for st in fw.stages}
+    colours[NOT_YET_RATED] = "white"
+    names = (*scale, NOT_YET_RATED)
+    counts = {st.id: dict.fromkeys(names, 0) for st in fw.stages}
     for site in status.sites:
         for domain, level in site_levels(fw, site).items():
-            counts[domain][level or NOT_RATED] += 1
+            counts[domain][level or NOT_YET_RATED] += 1
     handles = [Patch(facecolor=colours[lvl], edgecolor="#555555",
-                     hatch="//" if lvl == NOT_RATED else None, label=lvl)
-               for lvl in (*scale, NOT_RATED)]
+                     hatch="//" if lvl == NOT_YET_RATED else None, label=lvl) for lvl in names]
     title = "sites at each level"
-    left = label_width([st.title for st in fw.stages])
-    written = [", ".join(f"{c[lvl]} {lvl}" for lvl in c) for c in counts.values()]
-    right = 0.4 + max(text_width(w, 9) for w in written)
-    caption = caption_text(fw, status.as_of, "A site stands at a domain's most complex "
-                           "latest sub-domain rating; a domain with no sub-domain rated yet "
-                           "is 'not yet rated'. Per-site figures are in status.csv.")
-    fig, legend = legend_right(1.9 + 0.55 * len(fw.stages), handles, left=left, top=0.6,
-                               bottom=0.8, title=title, caption=caption)
+    rows = list(fw.stages)
+    left = label_width([st.title for st in rows])
+    shown = has_events(status)
+    written = [", ".join(f"{c[lvl]} {lvl}" for lvl in names) for c in counts.values()]
+    # right of the plot: the written counts, then the legend column
+    counts_room = (0.25 + max(text_width(w, 9) for w in written)) if shown else 0.0
+    legend_room = 0.95 + max(text_width(x) for x in [*names, title])
+    caption = caption_text(fw, status.as_of, f"Each bar counts the sites at each level of a "
+                           f"domain. A site's {LEVEL_RULE}, at their latest ratings "
+                           "(scaletrack's summary, not a NASSS score); 'not yet rated': no "
+                           "sub-domain of the domain rated yet. The counts are in compare.csv.")
+    top, bottom = 0.6, 0.8
+    height = max(1.9 + 0.55 * len(rows), legend_height(handles) + 0.3 + top + bottom)
+    fig = new_figure(height, left=left, right=counts_room + legend_room, top=top,
+                     bottom=bottom, caption=caption)
     ax = fig.add_subplot()
     n = max(len(status.sites), 1)
-    rows = list(fw.stages)
     for r, stage in enumerate(rows):
         y = len(rows) - 1 - r
         x = 0
         for lvl, c in counts[stage.id].items():
             if c:
                 ax.barh(y, c, left=x, height=0.6, color=colours[lvl], edgecolor="#555555",
-                        hatch="//" if lvl == NOT_RATED else None, lw=0.6,
+                        hatch="//" if lvl == NOT_YET_RATED else None, lw=0.6,
                         gid=f"level:{stage.id}:{lvl}")
                 x += c
-        if has_events(status):
-            ax.text(len(status.sites) + n * 0.02, y, written[r], va="center", fontsize=9)
-    # the written counts need the space right of the bars: the axis runs on past them
-    plot = WIDTH - left - legend
-    ax.set_xlim(0, n / max(0.2, 1 - (right + 0.1) / plot))
+        if shown:
+            ax.annotate(written[r], xy=(1, y), xycoords=("axes fraction", "data"),
+                        xytext=(0.2 * 72, 0), textcoords="offset points", va="center",
+                        fontsize=9, annotation_clip=False, gid=f"counts:{stage.id}")
+    ax.set_xlim(0, n)
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([st.title for st in reversed(rows)])
     ax.set_xlabel("sites")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.tick_params(axis="y", length=0)
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1), frameon=False,
-              title=title)
-    if not has_events(status):
+    plot = WIDTH - left - counts_room - legend_room
+    ax.legend(handles=handles, loc="upper left", frameon=False, title=title,
+              bbox_to_anchor=(1 + counts_room / plot, 1))
+    if not shown:
         say_empty(ax)
-    heading(fig, f"{status.initiative}: sites at each level of complexity by domain, "
-            f"{period.label}", caption)
+    which = "NASSS domain" if fw.id == "nasss" else "domain"
+    heading(fig, f"{status.initiative}, {period.label}: sites by complexity level, per "
+            f"{which}, as of {status.as_of.isoformat()}", caption)
     return fig
