@@ -110,9 +110,11 @@ def draw(snapshot, period, only: int | None = None):
                          bottom=0.45, caption=caption)
         axes = fig.subplots(len(group), 1, squeeze=False,
                             gridspec_kw={"hspace": 0.9 / (ROW * len(fw.stages))})[:, 0]
+        # one column width on a page, whatever each site's number of dates
+        columns = max(min(len(d), most) for d, _ in levels.values())
         for ax, site in zip(axes, group):
             dates, site_levels = levels[site.site]
-            _panel(ax, fw, site.site, dates[-most:], site_levels, colours)
+            _panel(ax, fw, site.site, dates[-most:], site_levels, colours, columns)
         heading(fig, f"{status.initiative}: complexity by domain, {period.label}", caption)
         axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1),
                        frameon=False)
@@ -136,7 +138,7 @@ def _nothing_rated(status, fw, period, unassessed):
     return fig
 
 
-def _panel(ax, fw, site, dates, levels, colours):
+def _panel(ax, fw, site, dates, levels, colours, columns):
     rows = list(fw.stages)
     n = len(rows)
     for x, day in enumerate(dates):
@@ -148,7 +150,7 @@ def _panel(ax, fw, site, dates, levels, colours):
                                    edgecolor=EDGE, lw=0.6, gid=f"cell:{level or 'none'}"))
             ax.text(x, y, level or NOT_YET_RATED, ha="center", va="center", fontsize=9,
                     color="black" if level else "#666666")
-    ax.set_xlim(-0.55, max(len(dates), 1) - 0.45)
+    ax.set_xlim(-0.55, max(columns, 1) - 0.45)
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_yticks(range(n))
     ax.set_yticklabels([s.title for s in reversed(rows)], fontsize=9)

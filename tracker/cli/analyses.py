@@ -59,7 +59,8 @@ def gaps(app, site_name, stalled_after, as_of, fmt, initiative):
     at-worst-level (a NASSS domain rated complex, a SCIE factor rated
     barrier; key factors first), skipped (not done in a stage before the
     last one the site entered), open (not done in the current stage) and
-    unrated.
+    unrated (NASSS: one gap per site and domain, "3 of 5 sub-domains not yet
+    rated"; a site with no rating at all gets one "no assessment yet").
 
     \b
     Examples:
@@ -90,6 +91,12 @@ def compare(app, as_of, fmt, initiative):
     completed; the entered % and mean proportion are our counterparts.
     --format csv prints the roll-up; the per-site figures are in
     'status --format csv'.
+
+    For NASSS, which has domains rather than stages, there is nothing to
+    enter or complete: the matrix gives each site's domain level (ours: the
+    most complex of its rated sub-domains) and the roll-up, per domain, the
+    sites assessed and the number and % of sites at each level (simple,
+    complicated, complex, not yet rated).
 
     \b
     Example:

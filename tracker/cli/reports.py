@@ -45,9 +45,10 @@ def chart(app, kind, output, quarter, start, end, as_of, initiative):
     """Draw one chart as a PNG: timeline, gaps, compare, complexity or adoption.
 
     timeline: a lane per site with stage bands and done, planned and blocked
-    markers. gaps: sites x checkpoints. compare: share done per stage and site.
-    adoption: sites entering and completing each stage over time. complexity: NASSS domains x
-    assessment dates. The as-of date defaults to the period's end (or today).
+    markers. gaps: sites x checkpoints. compare: share done per stage and site
+    (NASSS: sites at each level per domain). adoption: sites entering and
+    completing each stage over time. complexity: NASSS domains x the dates a
+    sub-domain was rated. The as-of date defaults to the period's end (or today).
     A timeline with more than 25 sites is split into FILE-1.png, FILE-2.png...
 
     \b
