@@ -201,7 +201,7 @@ def test_every_problem_is_listed_and_nothing_written(store, catalog, run, tmp_pa
         "line 6: the site name is empty",
         "line 7: retracts event_id 7, which is not on an earlier line of this file",
         "line 8: unknown kind 'finished'; one of started, done, blocked, reopened, rated, "
-        "note, retract, site, plan",
+        "note, retract, site, retired, plan",
         "line 9: a note event needs a note",
     ]
     assert run.count() == 0 and run.count("sites") == 0

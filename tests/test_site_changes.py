@@ -305,3 +305,74 @@ def test_site_commands_complete_site_names(mini, monkeypatch):
         assert complete(f"{command} ") == ["Alpha", "Beta"], command
         assert complete(f"{command} b") == ["Beta"], command
     assert complete("site rename Alpha ") == []  # NEW is a new name: nothing to offer
+
+
+# -- export and import -----------------------------------------------------
+
+def test_renames_and_retirements_survive_an_export_and_import(three, tmp_path):
+    from conftest import Run
+
+    three("site", "rename", "Beta", "Bravo")
+    out = tmp_path / "all.csv"
+    r = three("events", "export", "-o", str(out))
+    assert r.stderr == f"Exported 5 events, 3 sites (1 retired) and 1 plan to {out}\n"
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[1:5] == [
+        ",Mini,mini,0.1,Alpha,,,site,,2026-01-01," + lines[1].split(",")[10] + ",,,,,,,",
+        ",Mini,mini,0.1,Bravo,,,site,,2026-01-01," + lines[2].split(",")[10] + ",,,,,,,",
+        ",Mini,mini,0.1,Gamma,,,site,,2026-01-01," + lines[3].split(",")[10] + ",,,,,,,",
+        ",Mini,mini,0.1,Gamma,,,retired,,2026-02-01," + lines[4].split(",")[10] + ",kim,,,,,,"]
+    (tmp_path / "copy").mkdir()
+    other = Run(f"sqlite:///{tmp_path / 'copy' / 'copy.db'}")
+    other("initiative", "create", "Mini", "--framework", "mini")
+    r = other("events", "import", str(out))
+    assert r.stderr == ("Imported 5 events (0 were already recorded); new sites: Alpha, Bravo, "
+                        "Gamma; sites retired: Gamma.\n")
+    for as_of in ("2026-01-31", "2026-02-01"):
+        for command in ("status", "gaps", "compare"):
+            assert (other(command, "--as-of", as_of, "--format", "json").stdout
+                    == three(command, "--as-of", as_of, "--format", "json").stdout), command
+    assert _json(other, "site", "list") == _json(three, "site", "list")
+    assert changes(other) == [("Gamma", "retired_on", None, "2026-02-01", "2026-02-01", "kim")]
+    # imported again, into the copy or the original: nothing changes
+    for db in (other, three):
+        r = db("events", "import", str(out))
+        assert r.stderr == "Imported 0 events (5 were already recorded).\n"
+    assert other.count("site_changes") == 1 and three.count("site_changes") == 2
+
+
+def test_import_refuses_a_former_name_and_events_after_a_retirement(three, tmp_path):
+    three("site", "rename", "Beta", "Bravo")
+    path = tmp_path / "typed.csv"
+    path.write_text("site,checkpoint,occurred_on\n"
+                    "Beta,plan.b,2026-01-20\n"
+                    "Gamma,pilot.d,2026-02-01\n"
+                    "Gamma,pilot.d,2026-01-31\n"
+                    "Bravo,plan.b,2026-01-20\n", encoding="utf-8")
+    r = three("events", "import", str(path), code=2)
+    assert r.stderr == (
+        f"Error: {path}: 2 problem(s); nothing was imported:\n"
+        f"line 2: there is no site 'Beta': it was renamed to 'Bravo' on {TODAY}\n"
+        "line 3: site 'Gamma' was retired on 2026-02-01: it takes no events dated on or after "
+        "that (2026-02-01 given)\n")
+    assert three.count("events") == 5 and three.count("sites") == 3
+
+
+def test_import_of_a_retirement_checks_it_as_site_retire_does(three, tmp_path):
+    path = tmp_path / "retire.csv"
+    path.write_text("site,kind,occurred_on,recorded_by\n"
+                    "Gamma,retired,2026-03-01,kim\n"
+                    "Alpha,retired,2026-01-05,kim\n", encoding="utf-8")
+    r = three("events", "import", str(path), code=2)
+    assert r.stderr == (
+        f"Error: {path}: 2 problem(s); nothing was imported:\n"
+        "line 2: site 'Gamma' was already retired on 2026-02-01, not 2026-03-01\n"
+        "line 3: site 'Alpha' has events up to 2026-01-10; retire it after its last event, or "
+        "retract the events dated on or after 2026-01-05 first\n")
+    path.write_text("site,kind,occurred_on,recorded_by\nAlpha,retired,2026-01-11,kim\n",
+                    encoding="utf-8")
+    r = three("events", "import", str(path))
+    assert r.stderr == "Imported 0 events (0 were already recorded); sites retired: Alpha.\n"
+    assert [s["site"] for s in _json(three, "status", "--as-of", "2026-01-11")["sites"]] == [
+        "Beta", "Gamma"]
+    assert changes(three)[-1] == ("Alpha", "retired_on", None, "2026-01-11", "2026-01-11", "kim")

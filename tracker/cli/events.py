@@ -237,6 +237,8 @@ def import_events(app, path, dry_run, initiative):
     names = sorted(result.new_sites)
     shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
     sites = f"; new sites: {shown}" if names else ""
+    if result.retired_sites:
+        sites += f"; sites retired: {', '.join(sorted(result.retired_sites))}"
     if dry_run:
         say(f"Dry run: {result.rows} events checked, {result.added} would be added, "
             f"{result.already} are already recorded{sites}. Nothing was written.")

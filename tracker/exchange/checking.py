@@ -198,6 +198,8 @@ class Checker:
             kind = kind_raw.strip().casefold()
             if kind == "site":
                 return self.site_row(site, r, problems)
+            if kind == "retired":
+                return self.retired_row(site, r, problems)
             if kind == "plan":
                 return self.plan(site, r, problems)
         shape_key = (kind_raw, get("checkpoint") or "", get("stage") or "", get("rating") or "")
@@ -273,6 +275,28 @@ class Checker:
         if problems:
             raise RowProblems(problems)
         return ("site", site, text_cell(r.get("region")), joined)
+
+    def retired_row(self, site: str, r: dict, problems: list[str]) -> tuple:
+        """('retired', site, date, recorded_at, recorded_by): the site retired from that date."""
+        on = recorded = None
+        try:
+            on = self.day(r.get("occurred_on") or "",
+                          "occurred_on (the day the site was retired)")[1]
+            if on > self.today:
+                problems.append(f"occurred_on {on.isoformat()} is after today "
+                                f"({self.today.isoformat()}): a site is retired on or after "
+                                "the day it stops")
+        except ValueError as exc:
+            problems.append(str(exc))
+        try:
+            recorded = self.stamp(r.get("recorded_at") or "")
+        except ValueError as exc:
+            problems.append(str(exc))
+        if problems:
+            raise RowProblems(problems)
+        if isinstance(recorded, str):  # as SQLite stores it; the change row takes a datetime
+            recorded = dt.datetime.strptime(recorded, "%Y-%m-%d %H:%M:%S.%f")
+        return ("retired", site, on, recorded, self.recorder(r.get("recorded_by") or ""))
 
     def plan(self, site: str, r: dict, problems: list[str]) -> tuple:
         get = r.get

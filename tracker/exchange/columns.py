@@ -28,9 +28,10 @@ ACCEPTED = COLUMNS + ("status",)
 REQUIRED = ("site",)
 QUOTE_LIMIT = 60
 # Besides events, a full export carries a row per site (kind 'site': its region and the
-# date it joined, in occurred_on) and per plan (kind 'plan': stage, due_on, and the day
-# it was set, in occurred_on), so that an import reproduces every analysis exactly.
-ROW_KINDS = EVENT_KINDS + ("site", "plan")
+# date it joined, in occurred_on), per retired site (kind 'retired': the date it was
+# retired, in occurred_on) and per plan (kind 'plan': stage, due_on, and the day it was
+# set, in occurred_on), so that an import reproduces every analysis exactly.
+ROW_KINDS = EVENT_KINDS + ("site", "retired", "plan")
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -22,7 +22,7 @@ from tracker.exchange.columns import COLUMNS, neutralise
 from tracker.store import Store
 from tracker.store.listing import BATCH
 from tracker.store.queries import resolve_initiative
-from tracker.store.schema import Event, FrameworkSnapshot, Plan, Site
+from tracker.store.schema import Event, FrameworkSnapshot, Plan, Site, SiteChange
 
 KIND = COLUMNS.index("kind")
 # A cell can need the formula guard only if it starts with one of these (see neutralise).
@@ -35,12 +35,14 @@ class Exported(NamedTuple):
     events: int
     sites: int
     plans: int
+    retired: int = 0
 
     def describe(self) -> str:
         def n(count: int, one: str, many: str) -> str:
             return f"{count} {one if count == 1 else many}"
-        return (f"{n(self.events, 'event', 'events')}, {n(self.sites, 'site', 'sites')} "
-                f"and {n(self.plans, 'plan', 'plans')}")
+        retired = f" ({self.retired} retired)" if self.retired else ""
+        return (f"{n(self.events, 'event', 'events')}, {n(self.sites, 'site', 'sites')}"
+                f"{retired} and {n(self.plans, 'plan', 'plans')}")
 
 
 def _stamp(value) -> str:
@@ -75,14 +77,26 @@ def _rows(store: Store, initiative_name: str | None) -> Iterator[tuple | None]:
         snap = session.get(FrameworkSnapshot, initiative.framework_pk)
         head = (initiative.name, snap.framework_id, snap.version)
         yield None
-        sites = (select(Site.id, Site.name, Site.joined_on, Site.created_at, Site.region)
+        sites = (select(Site.id, Site.name, Site.joined_on, Site.created_at, Site.region,
+                        Site.retired_on)
                  .where(Site.initiative_id == initiative.id).order_by(Site.id))
-        names = {}
-        for site_id, name, joined_on, created_at, region in session.execute(sites):
+        names, retired = {}, []
+        for site_id, name, joined_on, created_at, region, retired_on in session.execute(sites):
             names[site_id] = name
+            if retired_on is not None:
+                retired.append((site_id, name, retired_on))
             yield (None, *head, name, None, None, "site", None,
                    joined_on.isoformat() if joined_on else None, _stamp(created_at),
                    None, None, None, None, None, None, region)
+        # A retired site's row: the date in occurred_on, who recorded it and when.
+        recorded = {site_id: (at, by) for site_id, at, by in session.execute(
+            select(SiteChange.site_id, SiteChange.recorded_at, SiteChange.recorded_by)
+            .where(SiteChange.initiative_id == initiative.id,
+                   SiteChange.field == "retired_on").order_by(SiteChange.id))}
+        for site_id, name, retired_on in retired:
+            at, by = recorded.get(site_id, (None, None))
+            yield (None, *head, name, None, None, "retired", None, retired_on.isoformat(),
+                   _stamp(at) if at else None, by, None, None, None, None, None, None)
         plans = (select(Site.name, Plan.stage, Plan.set_on, Plan.recorded_at,
                         Plan.recorded_by, Plan.note, Plan.due_on)
                  .join(Site, Site.id == Plan.site_id)
@@ -108,7 +122,7 @@ def _rows(store: Store, initiative_name: str | None) -> Iterator[tuple | None]:
 
 def write_export(rows: Iterator[tuple], out: TextIO, fmt: str) -> Exported:
     """Write rows as CSV (formula-guarded, with a header) or JSON Lines (exact)."""
-    kinds = {"site": 0, "plan": 0}
+    kinds = {"site": 0, "plan": 0, "retired": 0}
     total = 0
     if fmt == "jsonl":
         encode, write = json.JSONEncoder(ensure_ascii=False).encode, out.write
@@ -127,7 +141,7 @@ def write_export(rows: Iterator[tuple], out: TextIO, fmt: str) -> Exported:
             total += 1
             if row[KIND] in kinds:
                 kinds[row[KIND]] += 1
-    return Exported(total - kinds["site"] - kinds["plan"], kinds["site"], kinds["plan"])
+    return Exported(total - sum(kinds.values()), kinds["site"], kinds["plan"], kinds["retired"])
 
 
 def export_to_file(rows: Iterator[tuple], path: str, fmt: str, encoding: str) -> Exported:

@@ -38,8 +38,9 @@ from tracker.exchange.reading import records
 from tracker.rules import EARLIEST_LIKELY, unlikely_date
 from tracker.store import Store
 from tracker.store.bulk import BulkLoad
-from tracker.store.queries import framework_of, name_key, resolve_initiative
-from tracker.store.schema import Plan, Site, utcnow
+from tracker.store.queries import former_names, framework_of, name_key, resolve_initiative
+from tracker.store.schema import Plan, Site, SiteChange, utcnow
+from tracker.store.writes import retirement_refused
 
 MAX_PROBLEMS = 50
 MAX_WARNINGS = 20
@@ -57,6 +58,7 @@ class ImportResult:
     already: int = 0
     plans_added: int = 0
     new_sites: list[str] = field(default_factory=list)
+    retired_sites: list[str] = field(default_factory=list)  # retired by this import
     found: list[tuple[int, str]] = field(default_factory=list)  # (line, problem), capped
     problem_count: int = 0
     warnings: list[tuple[int, str]] = field(default_factory=list)  # capped
@@ -158,11 +160,18 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         checker = Checker(initiative, framework, conn.dialect.name != "sqlite", today)
         site_ids: dict[str, int] = {}
         joined: dict[str, str] = {}  # name key -> ISO date the site joined
-        for key, sid, on in session.execute(select(Site.name_key, Site.id, Site.joined_on)
-                                            .where(Site.initiative_id == initiative.id)):
+        retired: dict[str, str] = {}  # name key -> ISO date the site was retired
+        for key, sid, on, off in session.execute(
+                select(Site.name_key, Site.id, Site.joined_on, Site.retired_on)
+                .where(Site.initiative_id == initiative.id)):
             site_ids[key] = sid
             if on:
                 joined[key] = on.isoformat()
+            if off:
+                retired[key] = off.isoformat()
+        # A former name is not a new site: 'site rename' left it pointing at the new one.
+        former = former_names(session, found)
+        retirements: list = []
         held = conn.exec_driver_sql(_select_sql(
             conn, "SELECT coalesce(max(id), 0) FROM events WHERE initiative_id = {}"),
             (initiative.id,)).scalar()
@@ -207,14 +216,29 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
             if kind == "warning":
                 _warn(result, line, row[1])
                 continue
-            if kind == "site":
-                site_id(row[1], row[2], row[3])
-                continue
-            if kind == "plan":
-                plans.append((line, row[1]))
+            if kind in ("site", "retired", "plan"):
+                name = row[1]["site"] if kind == "plan" else row[1]
+                renamed = former.get(name_key(name)) if name_key(name) not in site_ids else None
+                if renamed:
+                    _problem(result, line, renamed)
+                elif kind == "site":
+                    site_id(row[1], row[2], row[3])
+                elif kind == "retired":
+                    retired.setdefault(name_key(name), row[2].isoformat())
+                    retirements.append((line, row))
+                else:
+                    plans.append((line, row[1]))
                 continue
             values, source_id, retracts, site_key = row[1], row[2], row[3], row[4]
             site_name, sid = values[1], site_ids.get(site_key)
+            if sid is None and site_key in former:
+                _problem(result, line, former[site_key])
+                continue
+            off = retired.get(site_key)
+            if off and values[4] != "retract" and str(values[6]) >= off:
+                _problem(result, line, f"site '{site_name}' was retired on {off}: it takes no "
+                                       f"events dated on or after that ({values[6]} given)")
+                continue
             values[1] = sid if sid is not None else site_id(site_name)
             on = joined.get(site_key)
             if on and EARLIEST <= str(values[6]) < on:  # before 2000: warned already
@@ -244,10 +268,38 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         bulk.finish(rebuild=not (result.problem_count or dry_run))
         _retract(conn, result, checker.prefix, retractions, ids, held, insert_sql,
                  initiative.id)
+        for line, (_, name, on, recorded_at, by) in retirements:
+            site = session.get(Site, site_id(name))
+            if site.retired_on is not None:
+                if site.retired_on != on:
+                    _problem(result, line, f"site '{site.name}' was already retired on "
+                                           f"{site.retired_on.isoformat()}, not "
+                                           f"{on.isoformat()}")
+                continue  # the same retirement, imported again
+            session.flush()  # the events written so far, for the check below
+            refused = retirement_refused(session, site, on)
+            if refused:
+                _problem(result, line, refused)
+                continue
+            if result.problem_count:
+                continue
+            site.retired_on = on
+            session.add(SiteChange(initiative_id=initiative.id, site_id=site.id,
+                                   field="retired_on", new_value=on.isoformat(),
+                                   effective_on=on, recorded_at=recorded_at, recorded_by=by,
+                                   idempotency_key=f"import-retired:{site.id}:{on.isoformat()}"))
+            session.flush()
+            result.retired_sites.append(site.name)
         existing = set(session.execute(select(
             Plan.site_id, Plan.stage, Plan.due_on, Plan.set_on, Plan.recorded_by, Plan.note)
             .where(Plan.initiative_id == initiative.id)).all())
         for line, plan in plans:
+            off = retired.get(name_key(plan["site"]))
+            if off and plan["set_on"].isoformat() >= off:
+                _problem(result, line, f"site '{plan['site']}' was retired on {off}: it takes "
+                                       f"no plans dated on or after that "
+                                       f"({plan['set_on'].isoformat()} given)")
+                continue
             values = {"initiative_id": initiative.id, "site_id": site_id(plan["site"]),
                       "recorded_at": utcnow(), **{k: v for k, v in plan.items() if k != "site"}}
             result.plans += 1
@@ -261,12 +313,13 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         if result.problem_count:
             ordered = [f"line {line}: {text}" for line, text in sorted(result.found, key=_line)]
             raise ImportProblems(str(path), ordered, result.problem_count)
-        if result.rows == 0 and not result.plans and not result.new_sites:
+        if (result.rows == 0 and not result.plans and not result.new_sites
+                and not retirements):
             raise BadInput(f"{path}: nothing to import")
         result.already = result.rows - result.added
         if dry_run:
             raise _DryRun(result)
-        if result.added or result.plans_added or result.new_sites:
+        if result.added or result.plans_added or result.new_sites or result.retired_sites:
             bulk.analyze()
         return result
 

@@ -94,22 +94,32 @@ def find_site(session: Session, initiative: Initiative, name: str) -> Site:
 
 def former_name(session: Session, initiative: Initiative, name: str) -> str | None:
     """If ``name`` is what a site used to be called, a message saying what it is called
-    now and since when; else None.  The latest rename away from the name wins."""
-    key = name_key(name)
+    now and since when; else None."""
+    return former_names(session, initiative, name).get(name_key(name))
+
+
+def former_names(session: Session, initiative: Initiative,
+                 name: str | None = None) -> dict[str, str]:
+    """{name key: message} for the names the initiative's sites used to have, each message
+    naming what the site was renamed to and when (the latest rename away from the name
+    wins), with ``name`` (or the old name) as the name typed."""
     renames = session.execute(
         select(SiteChange.old_value, SiteChange.new_value, SiteChange.effective_on,
                Site.name)
         .join(Site, Site.id == SiteChange.site_id)
         .where(SiteChange.initiative_id == initiative.id, SiteChange.field == "name")
         .order_by(SiteChange.id.desc()))
+    found: dict[str, str] = {}
     for old, new, on, current in renames:
-        if old is not None and name_key(old) == key:
-            message = (f"there is no site '{name}': it was renamed to '{new}' on "
-                       f"{on.isoformat()}")
-            if current != new:
-                message += f", and is now called '{current}'"
-            return message
-    return None
+        key = name_key(old or "")
+        if not key or key in found:
+            continue
+        message = (f"there is no site '{name or old}': it was renamed to '{new}' on "
+                   f"{on.isoformat()}")
+        if current != new:
+            message += f", and is now called '{current}'"
+        found[key] = message
+    return found
 
 
 class CheckpointState(NamedTuple):

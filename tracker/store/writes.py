@@ -240,20 +240,29 @@ def retire_site(store: Store, initiative_name: str | None, site_name: str,
         if on > today:
             raise BadInput(f"--on {on.isoformat()} is after today ({today.isoformat()}): "
                            "retire a site on or after the day it stops")
-        if site.joined_on is not None and on <= site.joined_on:
-            raise BadInput(f"site '{site.name}' joined on {site.joined_on.isoformat()}; "
-                           f"retire it after that, not on {on.isoformat()}")
-        retracted = select(Event.retracts).where(Event.initiative_id == initiative.id,
-                                                 Event.retracts.is_not(None))
-        last = session.scalar(select(func.max(Event.occurred_on)).where(
-            Event.site_id == site.id, Event.kind != "retract", Event.id.not_in(retracted)))
-        if last is not None and last >= on:
-            raise BadInput(f"site '{site.name}' has events up to {last.isoformat()}; retire it "
-                           f"after its last event, or retract the events dated on or after "
-                           f"{on.isoformat()} first")
+        refused = retirement_refused(session, site, on)
+        if refused:
+            raise BadInput(refused)
         return [("retired_on", None, on, on)]
 
     return _change_site(store, initiative_name, site_name, by, decide)
+
+
+def retirement_refused(session: Session, site: Site, on: dt.date) -> str | None:
+    """Why ``site`` cannot be retired from ``on``, or None: not on or before the day it
+    joined, nor while it has live events (not retractions, not retracted) dated on or
+    after ``on``, which a retired site could never have been given."""
+    if site.joined_on is not None and on <= site.joined_on:
+        return (f"site '{site.name}' joined on {site.joined_on.isoformat()}; retire it after "
+                f"that, not on {on.isoformat()}")
+    retracted = select(Event.retracts).where(Event.initiative_id == site.initiative_id,
+                                             Event.retracts.is_not(None))
+    last = session.scalar(select(func.max(Event.occurred_on)).where(
+        Event.site_id == site.id, Event.kind != "retract", Event.id.not_in(retracted)))
+    if last is not None and last >= on:
+        return (f"site '{site.name}' has events up to {last.isoformat()}; retire it after its "
+                f"last event, or retract the events dated on or after {on.isoformat()} first")
+    return None
 
 
 # -- events ----------------------------------------------------------------
