@@ -86,34 +86,39 @@ def write_report(store: Store, initiative: str | None, period: Period, as_of: dt
 
     step = progress or (lambda _name: None)
     now = snapshot(store, initiative, as_of, history=charts.needs_history)
-    before = snapshot(store, initiative, period.start - dt.timedelta(days=1))
     fw = now.framework
     out.mkdir(parents=True, exist_ok=True)
     report = Report(out)
-    summary = report.summary = summarise(now, before, period)
 
     step("charts")
-    chart_files = charts.write_many([(kind, out / f"{kind}.png")
-                                     for kind in charts.applicable(fw)], now, period)
+    # the pages are drawn in other processes while this one writes the tables and summary
+    drawing = charts.Drawing([(kind, out / f"{kind}.png") for kind in charts.applicable(fw)],
+                             now, period)
+    drawing.start()
+    try:
+        before = snapshot(store, initiative, period.start - dt.timedelta(days=1))
+        summary = report.summary = summarise(now, before, period)
+
+        step("tables")
+        tables = {}
+        if fw.kind == "domains":
+            tables["status.csv"] = to_csv(domains_document(now.status), DOMAIN_COLUMNS)
+        else:
+            tables["status.csv"] = to_csv(status_rows(now.status), STATUS_CSV)
+        tables["gaps.csv"] = to_csv([g.as_dict() for g in summary["gaps"]], GAP_COLUMNS)
+        comparison = compare(now.status)
+        tables["compare.csv"] = to_csv(rollup_rows(comparison), rollup_columns_of(comparison))
+        for name, text in tables.items():
+            (out / name).write_text(text, encoding="utf-8")
+        markdown = _markdown(now, period, summary, comparison, drawing.files, list(tables))
+    finally:
+        chart_files = drawing.finish()  # waits for every page, even when the above failed
     for files in chart_files.values():
         report.files += files
-
-    step("tables")
-    tables = {}
-    if fw.kind == "domains":
-        tables["status.csv"] = to_csv(domains_document(now.status), DOMAIN_COLUMNS)
-    else:
-        tables["status.csv"] = to_csv(status_rows(now.status), STATUS_CSV)
-    tables["gaps.csv"] = to_csv([g.as_dict() for g in summary["gaps"]], GAP_COLUMNS)
-    comparison = compare(now.status)
-    tables["compare.csv"] = to_csv(rollup_rows(comparison), rollup_columns_of(comparison))
-    for name, text in tables.items():
-        (out / name).write_text(text, encoding="utf-8")
-        report.files.append(out / name)
+    report.files += [out / name for name in tables]
 
     step("summary")
-    (out / "report.md").write_text(_markdown(now, period, summary, comparison, chart_files,
-                                             list(tables)), encoding="utf-8")
+    (out / "report.md").write_text(markdown, encoding="utf-8")
     report.files.append(out / "report.md")
     return report
 

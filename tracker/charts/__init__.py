@@ -95,36 +95,68 @@ def _render(job: tuple) -> str:
 
 def write_many(charts: list[tuple[str, Path]], snapshot, period, progress=None) -> dict[str, list[Path]]:
     """Save several charts, their pages spread over the machine's cores."""
-    from tracker.charts.style import page_paths
+    drawing = Drawing(charts, snapshot, period, progress)
+    drawing.start()
+    return drawing.finish()
 
-    jobs, out = [], {}
-    for kind, path in charts:
-        if path.suffix.lower() != ".png":
-            raise BadInput(f"charts are PNG files: give a name ending in .png, not '{path.name}'")
-        _check(kind, snapshot)
-        n = _module(kind).page_count(snapshot)
-        paths = page_paths(path, n)
-        out[kind] = paths
-        jobs += [(kind, page, str(p)) for page, p in enumerate(paths, start=1)]
-        path.parent.mkdir(parents=True, exist_ok=True)
-    # the heaviest pages first, so no worker is left drawing a big page alone at the end
-    jobs.sort(key=lambda job: REGISTRY[job[0]].weight)
-    _CONTEXT.update(snapshot=snapshot, period=period)
-    workers = min(len(jobs), os.cpu_count() or 1, 4)
-    try:
+
+class Drawing:
+    """The pages of several charts, drawn by worker processes while the caller goes on.
+
+    ``files`` (the page paths, per chart) is known as soon as the drawing is made,
+    so a report can write its tables and summary while the pages are drawn,
+    instead of after: on two cores that hides the report's own work behind
+    the drawing.  ``finish`` waits for every page and raises the first error.
+    Workers are forked after the snapshot is read and inherit it: nothing is
+    pickled but the page numbers.
+    """
+
+    def __init__(self, charts: list[tuple[str, Path]], snapshot, period, progress=None):
+        from tracker.charts.style import page_paths
+
+        self.files: dict[str, list[Path]] = {}
+        self.jobs: list[tuple] = []
+        self.progress = progress
+        for kind, path in charts:
+            if path.suffix.lower() != ".png":
+                raise BadInput(f"charts are PNG files: give a name ending in .png, "
+                               f"not '{path.name}'")
+            _check(kind, snapshot)
+            paths = page_paths(path, _module(kind).page_count(snapshot))
+            self.files[kind] = paths
+            self.jobs += [(kind, page, str(p)) for page, p in enumerate(paths, start=1)]
+        # in weight order, so no worker is left drawing a big page alone at the end
+        self.jobs.sort(key=lambda job: REGISTRY[job[0]].weight)
+        self.snapshot, self.period = snapshot, period
+        self._pool = self._pending = None
+
+    def start(self) -> None:
+        for paths in self.files.values():
+            paths[0].parent.mkdir(parents=True, exist_ok=True)
+        _CONTEXT.update(snapshot=self.snapshot, period=self.period)
+        workers = min(len(self.jobs), os.cpu_count() or 1, 4)
         import multiprocessing  # only a report drawing several pages needs it
 
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-            ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(workers) as pool:
-                for _ in pool.imap_unordered(_render, jobs):
-                    if progress:
-                        progress()
-        else:
-            for job in jobs:
-                _render(job)
-                if progress:
-                    progress()
-    finally:
-        _CONTEXT.clear()
-    return out
+            self._pool = multiprocessing.get_context("fork").Pool(workers)
+            self._pending = self._pool.imap_unordered(_render, self.jobs)
+
+    def finish(self) -> dict[str, list[Path]]:
+        try:
+            if self._pool is not None:
+                for _ in self._pending:
+                    if self.progress:
+                        self.progress()
+                self._pool.close()
+                self._pool.join()
+            else:
+                for job in self.jobs:
+                    _render(job)
+                    if self.progress:
+                        self.progress()
+        finally:
+            if self._pool is not None:
+                self._pool.terminate()
+                self._pool = None
+            _CONTEXT.clear()
+        return self.files
