@@ -143,7 +143,7 @@ def _iso(value: dt.date | None) -> str | None:
 
 
 def _change_site(store: Store, initiative_name: str | None, site_name: str, by: str | None,
-                 decide) -> SiteChanged:
+                 decide, conflict: str = "that change was recorded already") -> SiteChanged:
     """Run ``decide(session, initiative, site)``, which checks the request and returns
     [(field, old, new, effective_on)], then record each change on the site and as a
     ``site_changes`` row.  A retried attempt that finds its rows committed returns them."""
@@ -172,7 +172,7 @@ def _change_site(store: Store, initiative_name: str | None, site_name: str, by: 
         session.flush()
         return SiteChanged(initiative.name, site, tuple(rows))
 
-    return _insert(store, tx, f"the site name '{site_name}' clashes with another site's")
+    return _insert(store, tx, conflict)
 
 
 def rename_site(store: Store, initiative_name: str | None, old: str, new: str,
@@ -191,7 +191,9 @@ def rename_site(store: Store, initiative_name: str | None, old: str, new: str,
         _check_new_name(session, initiative, new, force, site)
         return [("name", site.name, new, on)]
 
-    return _change_site(store, initiative_name, old, by, decide)
+    # Two renames to one name at once: the second fails on the unique name, and says so.
+    return _change_site(store, initiative_name, old, by, decide,
+                        f"another site was just given the name '{new}'; choose another name")
 
 
 def edit_site(store: Store, initiative_name: str | None, site_name: str, *,
