@@ -376,6 +376,12 @@ def test_gaps_for_a_site_not_yet_joined_is_not_an_all_clear(mini):
                           "--format", "json").stdout)
     assert [(g["site"], g["checkpoint"], g["kind"]) for g in doc] == [
         ("Alpha", "plan.b", "open")]  # plan.c is optional
+    mini("site", "retire", "Alpha", "--on", "2026-03-01")
+    r = mini("gaps", "--site", "Alpha", "--as-of", "2026-03-01", code=2)
+    assert r.stderr.strip() == ("Error: site 'Alpha' was retired on 2026-03-01, so analyses as "
+                                "of 2026-03-01 leave it out; give an earlier --as-of")
+    assert len(json.loads(mini("gaps", "--site", "Alpha", "--as-of", "2026-02-28",
+                               "--format", "json").stdout)) == 1
 
 
 # -- empty names and filters, quoted hints (issue 11, items 4 and 11) --------

@@ -109,14 +109,16 @@ def test_round_trip_gives_identical_analyses(filled, run, tmp_path, fmt, catalog
     other = Run(url)
     other("initiative", "create", "Mini", "--framework", "mini")
     r = other("events", "import", str(path))
-    assert r.stderr.strip() == ("Imported 5 events (0 were already recorded); new sites: "
-                                "Llanfair Pwllgwyngyll, Ystradgynlais.")
+    assert r.stderr.strip() == ("Imported 5 events (0 were already recorded); plans: 1 added, "
+                                "0 already recorded; new sites: Llanfair Pwllgwyngyll, "
+                                "Ystradgynlais.")
     for command in ("status", "gaps", "compare"):
         a = run(command, "--as-of", "2026-06-30", "--format", "json").stdout
         b = other(command, "--as-of", "2026-06-30", "--format", "json").stdout
         assert a == b, command
     again = other("events", "import", str(path))
-    assert again.stderr.strip() == "Imported 0 events (5 were already recorded)."
+    assert again.stderr.strip() == ("Imported 0 events (5 were already recorded); plans: 0 "
+                                    "added, 1 already recorded.")
     assert other.count() == 5 and other.count("plans") == 1 and other.count("sites") == 2
     notes = other.rows("SELECT note FROM events ORDER BY id")
     assert notes[0] == ("=SUM(A1:A9)",)

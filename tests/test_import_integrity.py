@@ -101,7 +101,8 @@ def exported(store, catalog, run, tmp_path):
 
 def test_an_export_imported_back_home_adds_nothing(exported, run):
     r = run("events", "import", str(exported))
-    assert r.stderr.strip() == "Imported 0 events (4 were already recorded)."
+    assert r.stderr.strip() == ("Imported 0 events (4 were already recorded); plans: 0 added, "
+                                "1 already recorded.")
     assert run.count() == 4 and run.count("plans") == 1 and run.count("sites") == 2
 
 
@@ -387,10 +388,11 @@ def test_date_rules_per_line(store, catalog, run, tmp_path):
         ("North", "", "plan", "2026-03-01", "pilot", "2026-02-01"),
     ])
     assert _one_problem(run, bad) == [
-        "line 2: occurred_on 2062-11-28 is after today (2026-12-01): an event records what "
-        "happened; for a target date use 'scaletrack plan'".replace(
-            "2026-12-01", D.today().isoformat()),
-        "line 3: the plan is due 2026-02-01, before it was agreed (2026-03-01)",
+        f"line 2: occurred_on 2062-11-28 is after today ({D.today().isoformat()}): events "
+        "record what happened; a target date is a plan (a row of kind plan, with the target "
+        "in due_on)",
+        "line 3: due_on 2026-02-01 is before occurred_on 2026-03-01: a plan cannot be due "
+        "before the day it was agreed",
     ]
     odd = _write(tmp_path / "odd.csv", header, [
         ("North", "plan.a", "done", "1900-01-01", "", ""),
@@ -399,8 +401,9 @@ def test_date_rules_per_line(store, catalog, run, tmp_path):
     ])
     r = run("events", "import", str(odd))
     assert r.stderr.splitlines() == [
-        "Warning: line 2: occurred_on 1900-01-01 is before 2000; recorded anyway",
-        "Warning: line 3: occurred_on 2026-01-05 is before North joined (2026-01-10); "
-        "recorded anyway",
+        "Warning: line 2: occurred_on 1900-01-01 is before 2000; recorded as given, check the "
+        "year (retract it if it is wrong)",
+        "Warning: line 3: occurred_on 2026-01-05 is before site 'North' joined (2026-01-10); "
+        "recorded as given",
         "Imported 3 events (0 were already recorded).",
     ]

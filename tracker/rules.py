@@ -78,37 +78,55 @@ def event_kind(checkpoint_id: str, levels: Sequence[str] | None, status: str | N
 
 
 # -- dates -----------------------------------------------------------------
-# An event records what happened, so it cannot be dated after today (a target
-# date is a plan).  Dates before 2000, or before the site joined, are likely
-# typing mistakes but can be true, so they are recorded with a warning.
+# The one statement of the date rules, for every way in.  An event records what
+# happened, so it cannot be dated after today (a target date is a plan); nor can
+# the day a plan was agreed, and a plan cannot fall due before that day.  Dates
+# before 2000, or before the site joined, are likely typing mistakes but can be
+# true, so they are recorded with a warning.  Each rule returns its sentence (or
+# None); ``words`` names the dates as the caller's user typed them: the options
+# of ``log`` and ``plan`` (``DATE_OPTIONS``), or the columns of an import file
+# (``DATE_COLUMNS``, the caller adding the line).
 
 EARLIEST_LIKELY = dt.date(2000, 1, 1)
 
+DATE_OPTIONS = {"on": "--on", "due": "--due",
+                "plan": "scaletrack plan SITE STAGE --due DATE"}
+DATE_COLUMNS = {"on": "occurred_on", "due": "due_on",
+                "plan": "a row of kind plan, with the target in due_on"}
 
-def future_event(day: dt.date, today: dt.date, what: str = "the date") -> str | None:
+
+def future_event(day: dt.date, today: dt.date, words: dict = DATE_OPTIONS) -> str | None:
     """Why an event dated ``day`` is refused, or None."""
     if day > today:
-        return (f"{what} {day.isoformat()} is after today ({today.isoformat()}): an event "
-                "records what happened; for a target date use 'scaletrack plan'")
+        return (f"{words['on']} {day.isoformat()} is after today ({today.isoformat()}): "
+                f"events record what happened; a target date is a plan ({words['plan']})")
     return None
 
 
-def unlikely_date(day: dt.date, joined: dt.date | None, site: str,
-                  what: str = "the date") -> str | None:
-    """A warning for a date that is probably mistyped, or None."""
+def unlikely_date(day: dt.date, joined: dt.date | None, site: str | None,
+                  words: dict = DATE_OPTIONS) -> str | None:
+    """A warning for an event date that is probably mistyped (it is still recorded), or None."""
     if day < EARLIEST_LIKELY:
-        return f"{what} {day.isoformat()} is before {EARLIEST_LIKELY.year}; recorded anyway"
+        return (f"{words['on']} {day.isoformat()} is before {EARLIEST_LIKELY.year}; recorded "
+                "as given, check the year (retract it if it is wrong)")
     if joined is not None and day < joined:
-        return (f"{what} {day.isoformat()} is before {site} joined "
-                f"({joined.isoformat()}); recorded anyway")
+        who = f"site '{site}'" if site else "the site"
+        return (f"{words['on']} {day.isoformat()} is before {who} joined "
+                f"({joined.isoformat()}); recorded as given")
     return None
 
 
-def plan_dates(due_on: dt.date, set_on: dt.date) -> str | None:
-    """Why a plan is refused, or None: it cannot fall due before it was agreed."""
+def plan_dates(due_on: dt.date, set_on: dt.date, today: dt.date,
+               words: dict = DATE_OPTIONS) -> str | None:
+    """Why a plan is refused, or None: it is agreed on a day that has happened, and
+    cannot fall due before that day."""
+    if set_on > today:
+        return (f"{words['on']} {set_on.isoformat()} is after today ({today.isoformat()}): "
+                f"{words['on']} is the day the plan was agreed; the target date goes in "
+                f"{words['due']}")
     if due_on < set_on:
-        return (f"the plan is due {due_on.isoformat()}, before it was agreed "
-                f"({set_on.isoformat()})")
+        return (f"{words['due']} {due_on.isoformat()} is before {words['on']} "
+                f"{set_on.isoformat()}: a plan cannot be due before the day it was agreed")
     return None
 
 

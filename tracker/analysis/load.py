@@ -79,7 +79,7 @@ def site_in(store: Store, snap: Snapshot, site: str) -> str:
 
     A name the analysis does not hold is looked up in the database, so an unknown
     site gets the usual error with the closest names, and a site that had not
-    joined by the as-of date says so: a filter that matches nothing must never
+    joined by the as-of date, or was retired by it, says so: a filter that matches nothing must never
     read as "no gaps".
     """
     if not site.strip():
@@ -90,11 +90,14 @@ def site_in(store: Store, snap: Snapshot, site: str) -> str:
             return s.site
     with store.reading() as session:
         found = find_site(session, resolve_initiative(session, snap.initiative), site)
-        name, joined_on = found.name, found.joined_on
+        name, joined_on, retired_on = found.name, found.joined_on, found.retired_on
     as_of = snap.as_of.isoformat()
     if joined_on is not None and joined_on > snap.as_of:
         raise BadInput(f"site '{name}' joined on {joined_on.isoformat()}, after {as_of}; "
                        "give a later --as-of")
+    if retired_on is not None and retired_on <= snap.as_of:
+        raise BadInput(f"site '{name}' was retired on {retired_on.isoformat()}, so analyses "
+                       f"as of {as_of} leave it out; give an earlier --as-of")
     raise BadInput(f"site '{name}' is not in the analyses as of {as_of}")
 
 

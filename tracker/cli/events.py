@@ -239,12 +239,17 @@ def import_events(app, path, dry_run, initiative):
     sites = f"; new sites: {shown}" if names else ""
     if result.retired_sites:
         sites += f"; sites retired: {', '.join(sorted(result.retired_sites))}"
+    plans_already = result.plans - result.plans_added
     if dry_run:
+        plans = (f"; plans: {result.plans_added} would be added, {plans_already} are already "
+                 "recorded" if result.plans else "")
         say(f"Dry run: {result.rows} events checked, {result.added} would be added, "
-            f"{result.already} are already recorded{sites}. Nothing was written.")
+            f"{result.already} are already recorded{plans}{sites}. Nothing was written.")
     else:
+        plans = (f"; plans: {result.plans_added} added, {plans_already} already recorded"
+                 if result.plans else "")
         say(f"Imported {result.added} events ({result.already} were already recorded)"
-            f"{sites}.")
+            f"{plans}{sites}.")
 
 
 @events.command("template")

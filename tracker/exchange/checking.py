@@ -223,11 +223,11 @@ class Checker:
         occurred = None
         try:
             occurred, day = self.day(occurred_raw, "occurred_on")
-            refused = rules.future_event(day, self.today, "occurred_on")
+            refused = rules.future_event(day, self.today, rules.DATE_COLUMNS)
             if refused:
                 problems.append(refused)
             else:
-                warned = rules.unlikely_date(day, None, site, "occurred_on")
+                warned = rules.unlikely_date(day, None, site, rules.DATE_COLUMNS)
                 if warned:
                     self.warnings.append(warned)
         except ValueError as exc:
@@ -319,7 +319,8 @@ class Checker:
                 due = day
             else:
                 set_on = day
-        refused = rules.plan_dates(due, set_on) if due and set_on else None
+        refused = rules.plan_dates(due, set_on, self.today, rules.DATE_COLUMNS) if due and set_on \
+            else None
         if refused:
             problems.append(refused)
         if problems:

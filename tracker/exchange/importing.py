@@ -35,7 +35,7 @@ from tracker.errors import BadInput
 from tracker.exchange import background
 from tracker.exchange.checking import Checker, InitiativeRef, RowProblems
 from tracker.exchange.reading import records
-from tracker.rules import EARLIEST_LIKELY, unlikely_date
+from tracker.rules import DATE_COLUMNS, EARLIEST_LIKELY, unlikely_date
 from tracker.store import Store
 from tracker.store.bulk import BulkLoad
 from tracker.store.queries import former_names, framework_of, name_key, resolve_initiative
@@ -244,7 +244,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
             if on and EARLIEST <= str(values[6]) < on:  # before 2000: warned already
                 _warn(result, line, unlikely_date(dt.date.fromisoformat(str(values[6])),
                                                   dt.date.fromisoformat(on), site_name,
-                                                  "occurred_on"))
+                                                  DATE_COLUMNS))
             result.rows += 1
             slot = ids.add(int(source_id), line, values[13]) if source_id else -1
             if retracts:
@@ -308,8 +308,9 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
             if result.problem_count or same in existing:
                 continue
             existing.add(same)
-            result.plans_added += conn.execute(_insert_ignoring_duplicates(conn, Plan),
-                                               [values]).rowcount
+            # the ids inserted, counted: psycopg reports rowcount -1 for this insert
+            result.plans_added += len(conn.execute(
+                _insert_ignoring_duplicates(conn, Plan).returning(Plan.id), values).all())
         if result.problem_count:
             ordered = [f"line {line}: {text}" for line, text in sorted(result.found, key=_line)]
             raise ImportProblems(str(path), ordered, result.problem_count)
