@@ -326,8 +326,9 @@ def test_renames_and_retirements_survive_an_export_and_import(three, tmp_path):
     other = Run(f"sqlite:///{tmp_path / 'copy' / 'copy.db'}")
     other("initiative", "create", "Mini", "--framework", "mini")
     r = other("events", "import", str(out))
-    assert r.stderr == ("Imported 5 events (0 were already recorded); new sites: Alpha, Bravo, "
-                        "Gamma; sites retired: Gamma.\n")
+    assert r.stderr == ("Imported 5 events (0 were already recorded); plans: 1 added, 0 "
+                        "already recorded; new sites: Alpha, Bravo, Gamma; sites retired: "
+                        "Gamma.\n")
     for as_of in ("2026-01-31", "2026-02-01"):
         for command in ("status", "gaps", "compare"):
             assert (other(command, "--as-of", as_of, "--format", "json").stdout
@@ -337,7 +338,8 @@ def test_renames_and_retirements_survive_an_export_and_import(three, tmp_path):
     # imported again, into the copy or the original: nothing changes
     for db in (other, three):
         r = db("events", "import", str(out))
-        assert r.stderr == "Imported 0 events (5 were already recorded).\n"
+        assert r.stderr == ("Imported 0 events (5 were already recorded); plans: 0 added, 1 "
+                            "already recorded.\n")
     assert other.count("site_changes") == 1 and three.count("site_changes") == 2
 
 
