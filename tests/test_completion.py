@@ -49,6 +49,8 @@ def test_sites_of_the_initiative(programme):
     assert complete("events list --site L") == ["Leeds"]
     assert complete("gaps --site ") == [BCP, "Leeds", "Ynys Môn"]
     assert complete("plan Y") == ["Ynys Môn"]
+    assert complete("next ") == [BCP, "Leeds", "Ynys Môn"]
+    assert complete("next le") == ["Leeds"]
 
 
 def test_checkpoint_ids_after_the_site_in_log(programme):

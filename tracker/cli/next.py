@@ -8,6 +8,7 @@ import click
 
 from tracker.cli.app import (as_of_option, cli, echo_data, format_option, initiative_option,
                              pass_app)
+from tracker.cli.complete import complete_sites
 from tracker.errors import BadInput
 from tracker.tables import render, shown, to_json
 
@@ -28,7 +29,8 @@ class SiteParam(click.ParamType):
 
 
 @cli.command("next")
-@click.argument("site", type=SiteParam(), required=False, metavar="[SITE]")
+@click.argument("site", type=SiteParam(), required=False, metavar="[SITE]",
+                shell_complete=complete_sites)
 @as_of_option
 @format_option
 @initiative_option
