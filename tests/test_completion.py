@@ -78,6 +78,9 @@ def test_framework_ids(monkeypatch):
     assert complete("frameworks show ") == ["expandnet-nine-steps", "ihi-full-scale",
                                             "milat-four-steps", "nasss", "scie-factors"]
     assert complete("frameworks show n") == ["nasss"]
+    assert complete('initiative create "Shared Lives" --framework ') == [
+        "expandnet-nine-steps", "ihi-full-scale", "milat-four-steps", "nasss"]  # no checklist
+    assert complete("initiative create X --framework i") == ["ihi-full-scale"]
     assert complete(f"--catalog {DATA} frameworks show mi") == ["milat-four-steps", "mini"]
     monkeypatch.setenv("SCALETRACK_CATALOG", str(DATA))
     assert "mini" in complete("frameworks show ")

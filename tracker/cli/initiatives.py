@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli.app import DATE, cli, echo_data, format_option, pass_app, say
+from tracker.cli.complete import complete_frameworks
 from tracker.tables import render
 
 
@@ -16,6 +17,7 @@ def initiative():
 @initiative.command("create")
 @click.argument("name")
 @click.option("--framework", "framework_id", required=True, metavar="ID",
+              shell_complete=complete_frameworks,
               help="Framework id from 'scaletrack frameworks list'.")
 @click.option("--description", metavar="TEXT", help="One line on what is being scaled.")
 @click.option("--started", type=DATE, help="When the scale-out started (YYYY-MM-DD).")
