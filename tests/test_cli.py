@@ -382,6 +382,9 @@ def test_gaps_for_a_site_not_yet_joined_is_not_an_all_clear(mini):
                                 "of 2026-03-01 leave it out; give an earlier --as-of")
     assert len(json.loads(mini("gaps", "--site", "Alpha", "--as-of", "2026-02-28",
                                "--format", "json").stdout)) == 1
+    r = mini("next", "alpha", "--as-of", "2026-03-02", code=2)  # the same rule as gaps
+    assert r.stderr.strip() == ("Error: site 'Alpha' was retired on 2026-03-01, so analyses as "
+                                "of 2026-03-02 leave it out; give an earlier --as-of")
 
 
 # -- empty names and filters, quoted hints (issue 11, items 4 and 11) --------

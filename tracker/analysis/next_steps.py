@@ -35,10 +35,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from tracker.analysis.load import Snapshot, snapshot
+from tracker.analysis.load import Snapshot, site_in, snapshot
 from tracker.analysis.status import COMPLETE, SiteStatus, is_done
 from tracker.catalog import Checkpoint, Framework, Stage
-from tracker.errors import BadInput
 
 STATES = ("not-started", "started", "blocked", "reopened", "not-rated", "at-worst-level")
 
@@ -198,27 +197,11 @@ def site_next_steps(store, initiative: str | None, site: str | None = None,
 
     A site name that is not in the analysis is looked up in the database, so an
     unknown name gets the usual error with the closest names, and a site that
-    exists but had not joined by the as-of date says so.
+    exists but had not joined by the as-of date, or was retired by it, says so
+    (``load.site_in``, as for 'gaps --site').
     """
     snap = snapshot(store, initiative, as_of, history=_wants_history)
     name = None
     if site is not None:
-        name = _site_in(store, snap, site)
+        name = site_in(store, snap, site)
     return next_steps(snap, name)
-
-
-def _site_in(store, snap: Snapshot, site: str) -> str:
-    from tracker.store.queries import find_site, name_key, resolve_initiative
-
-    wanted = name_key(site)
-    for s in snap.status.sites:
-        if name_key(s.site) == wanted:
-            return s.site
-    with store.reading() as session:
-        found = find_site(session, resolve_initiative(session, snap.initiative), site)
-        name, joined_on = found.name, found.joined_on
-    as_of = snap.as_of.isoformat()
-    if joined_on is not None and joined_on > snap.as_of:
-        raise BadInput(f"site '{name}' joined on {joined_on.isoformat()}, after {as_of}; "
-                       "give a later --as-of")
-    raise BadInput(f"site '{name}' is not in the analyses as of {as_of}")
