@@ -51,7 +51,7 @@ def test_expected_commands_exist():
     assert {"frameworks list", "frameworks show", "frameworks validate", "initiative create",
             "initiative list", "site add", "site list", "log", "events list", "events retract",
             "status", "db upgrade", "db current", "db path", "demo", "gaps", "compare", "plan",
-            "chart", "report"} <= names
+            "chart", "report", "completion", "next"} <= names
 
 
 def test_layers_import_downward_only():
