@@ -90,7 +90,9 @@ def text_width(text: str, points: float = 10, bold: bool = False) -> float:
     200-site report measures thousands.  The sum is within a pixel of what Agg
     draws or wider (shaping can only pull glyphs closer here: DejaVu Sans has no
     ligatures that widen a run), so layouts built on it never collide;
-    tests/test_layout.py checks every drawn text after the fact.
+    tests/test_layout.py checks every drawn text after the fact.  (Hence
+    matplotlib 3.11 or later: earlier releases scaled glyphs by a hinting
+    factor, and laid text out without libraqm.)
     """
     font = _font(bool(bold))
     font.set_size(points, DPI)
