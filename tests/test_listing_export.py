@@ -11,11 +11,13 @@ import os
 import tracemalloc
 
 import pytest
-from sqlalchemy import insert
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import insert, select
 
-from tracker.exchange import export_rows, write_export
+from tracker.exchange import COLUMNS, export, export_rows, write_export
 from tracker.store.listing import LIST_COLUMNS, TABLE_COLUMNS, list_events
-from tracker.store.schema import Event
+from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site
 from tracker.store.writes import add_site, create_initiative, log_event, retract_event, set_plan
 from tracker.streamed import write_rows
 from tracker.tables import render
@@ -194,20 +196,136 @@ def _peaks(store) -> list[int]:
     return peaks
 
 
-def test_listing_and_export_memory_stays_flat_as_the_log_grows(sqlite_url, catalog):
+def test_listing_and_export_memory_stays_flat_as_the_log_grows(db_url, catalog):
+    """On SQLite and on PostgreSQL, where the export reads through a server-side cursor."""
     from tracker.store import Store
 
-    store = Store.open(sqlite_url)
+    store = Store.open(db_url)
     try:
         create_initiative(store, catalog, "Mini", "mini")
         site_ids = [add_site(store, "Mini", f"Site {i}")[1].id for i in range(20)]
-        _grow(store, site_ids, 1, 20_000)
+        _grow(store, site_ids, 1, 10_000)
         small = _peaks(store)
-        _grow(store, site_ids, 20_001, 60_000)
+        _grow(store, site_ids, 10_001, 30_000)
         large = _peaks(store)
     finally:
         store.close()
     # four times the events: a list of them would need about four times the memory
     for label, s, big in zip(("list csv", "list json", "list table", "export csv",
                               "export jsonl"), small, large):
-        assert big < 1.3 * s + 256_000, f"{label}: {s} bytes at 20,000, {big} at 80,000"
+        assert big < 1.3 * s + 256_000, f"{label}: {s} bytes at 10,000, {big} at 40,000"
+
+
+# -- the export's batch path writes exactly what row by row would ----------------------
+
+AWKWARD = ["'=x", "''+y", "'plain", "-", "@home", "\tTab", "\rCR", "A", "0 staff", "9=",
+           "x,\"y\"\nz", "Cymraeg: ŵ ŷ", "=1+1", "+44", " =not first", "zero\x7fwidth\u2028"]
+
+
+@pytest.fixture
+def awkward(store, catalog):
+    """Events whose text starts with every character the formula guard cares about,
+    one recorded at a time with a fraction of a second, and a site whose name needs it."""
+    create_initiative(store, catalog, "Mini", "mini")
+    add_site(store, "Mini", "Leeds", region="=West", joined_on=D(2026, 1, 2))
+    add_site(store, "Mini", "-North")
+    for i, text in enumerate(AWKWARD):
+        log_event(store, "Mini", "-North" if i % 3 else "Leeds", "plan.a",
+                  on=D(2026, 1, 1) + dt.timedelta(days=i), note=text,
+                  evidence=AWKWARD[-1 - i] if i % 2 else None, by=text if i % 4 else "lead")
+    log_event(store, "Mini", "Leeds", "health.funding", rating="amber", on=D(2026, 2, 1))
+    set_plan(store, "Mini", "Leeds", "pilot", D(2026, 9, 1), set_on=D(2026, 1, 10),
+             note="@plan")
+    with store.engine.begin() as conn:
+        conn.execute(insert(Event), [{
+            "initiative_id": 1, "site_id": 1, "stage": "plan", "checkpoint": "plan.b",
+            "kind": "done", "occurred_on": D(2026, 3, 1),
+            "recorded_at": dt.datetime(2026, 3, 1, 12, 30, 45, 987654), "recorded_by": "x",
+            "source": "=cli"}])
+    return store
+
+
+def _plain_rows(store) -> list[tuple]:
+    """The export's rows built the plain way: ORM reads, dates formatted by Python."""
+    def stamp(value):
+        return value.isoformat(timespec="seconds") + "Z"
+
+    with store.reading() as s:
+        i = s.scalars(select(Initiative)).one()
+        f = s.get(FrameworkSnapshot, i.framework_pk)
+        head = (i.name, f.framework_id, f.version)
+        sites = {x.id: x for x in s.scalars(select(Site).order_by(Site.id))}
+        rows = [(None, *head, x.name, None, None, "site", None,
+                 x.joined_on.isoformat() if x.joined_on else None, stamp(x.created_at),
+                 None, None, None, None, None, None, x.region) for x in sites.values()]
+        rows += [(None, *head, sites[p.site_id].name, p.stage, None, "plan", None,
+                  p.set_on.isoformat(), stamp(p.recorded_at), p.recorded_by, p.note, None,
+                  None, "plan", p.due_on.isoformat(), None)
+                 for p in s.scalars(select(Plan).order_by(Plan.id))]
+        rows += [(e.id, *head, sites[e.site_id].name, e.stage, e.checkpoint, e.kind, e.rating,
+                  e.occurred_on.isoformat(), stamp(e.recorded_at), e.recorded_by, e.note,
+                  e.evidence, e.retracts, e.source, None, None)
+                 for e in s.scalars(select(Event).order_by(Event.id))]
+    return rows
+
+
+@pytest.mark.parametrize("batch", [3, 2000])
+def test_export_is_byte_for_byte_the_row_by_row_export(awkward, run, tmp_path, monkeypatch,
+                                                      batch):
+    monkeypatch.setattr(export, "BATCH", batch)  # batches that do and do not need the guard
+    plain = _plain_rows(awkward)
+    assert len(plain) == 2 + 1 + len(AWKWARD) + 2
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(export._plain_csv_row(r) for r in plain)
+    path = tmp_path / "events.csv"
+    run("events", "export", "-o", str(path))
+    assert path.read_bytes() == out.getvalue().encode("utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert "'=West" in text and ",'-North," in text and ",'''+y," in text and ",'plain," in text
+    assert "2026-03-01T12:30:45Z" in text  # the fraction of a second cut off, as before
+    run("events", "export", "--format", "jsonl", "-o", str(path))
+    assert path.read_text(encoding="utf-8") == "".join(map(export._plain_json_line, plain))
+    lines = path.read_text(encoding="utf-8").split("\n")  # not splitlines: U+2028 is kept
+    assert [json.loads(x)["note"] for x in lines[3:3 + len(AWKWARD)]] == AWKWARD
+
+
+def test_sqlite_keeps_dates_as_the_export_reads_them(sqlite_url, catalog, tmp_path):
+    """The SQLite export takes dates as stored; this pins how SQLAlchemy stores them."""
+    import sqlite3
+
+    from tracker.store import Store
+
+    store = Store.open(sqlite_url)
+    try:
+        create_initiative(store, catalog, "Mini", "mini")
+        add_site(store, "Mini", "Leeds")
+        log_event(store, "Mini", "Leeds", "plan.a", on=D(2026, 1, 5))
+    finally:
+        store.close()
+    con = sqlite3.connect(tmp_path / "test.db")
+    try:
+        occurred, recorded = con.execute(
+            "SELECT occurred_on, recorded_at FROM events").fetchone()
+    finally:
+        con.close()
+    assert occurred == "2026-01-05"
+    assert recorded[10] == " " and len(recorded) == 26 and recorded.endswith(".000000")
+    assert dt.datetime.fromisoformat(recorded).microsecond == 0
+
+
+_TEXT_CELL = st.one_of(st.none(), st.text(st.sampled_from("'=+-@\t\r\nAaz09 ,\"ŵ"), max_size=4))
+_ROW = st.tuples(*[st.one_of(st.none(), st.integers(0, 10**6)) if c in ("event_id", "retracts")
+                   else st.one_of(st.none(), st.dates().map(dt.date.isoformat))
+                   if c in ("occurred_on", "recorded_at", "due_on") else _TEXT_CELL
+                   for c in COLUMNS])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ROW, max_size=12))
+def test_batch_guard_and_json_lines_agree_with_row_by_row(rows):
+    batch = list(rows)
+    export._guard(batch)
+    assert [list(r) for r in batch] == [export._plain_csv_row(r) for r in rows]
+    assert export._json_lines(rows) == "".join(map(export._plain_json_line, rows))

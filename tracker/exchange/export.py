@@ -39,6 +39,10 @@ from tracker.store.schema import FrameworkSnapshot, Plan, Site, SiteChange
 KIND = COLUMNS.index("kind")
 # A cell can need the formula guard only if it starts with one of these (see neutralise).
 _GUARD_FIRST = frozenset("'=+-@\t\r")
+# Numbers, and dates as the export writes them (digits first), never need the guard:
+# only the other columns are looked at.
+_TEXT = tuple(i for i, c in enumerate(COLUMNS)
+              if c not in ("event_id", "retracts", "occurred_on", "recorded_at", "due_on"))
 
 
 class Exported(NamedTuple):
@@ -177,7 +181,7 @@ def write_export(rows: Iterator[tuple], out: TextIO, fmt: str) -> Exported:
 
 def _guard(batch: list[tuple]) -> None:
     """Put neutralise's apostrophe in front of every cell of the batch that needs it."""
-    for i in range(len(COLUMNS)):
+    for i in _TEXT:
         column = itemgetter(i)
         if _may_need_guard(batch, column):
             for k, value in enumerate(map(column, batch)):
@@ -193,8 +197,8 @@ def _may_need_guard(batch: list[tuple], column: itemgetter) -> bool:
 
     Every character the guard looks for (an apostrophe, a tab, a carriage return,
     ``= + - @``) sorts before 'A' and none is a digit, so when the smallest non-empty
-    text starts with 'A' or later, or every one starts with a digit (a date), no cell
-    does; ``min`` and ``max`` find that out at the speed of C.
+    text starts with 'A' or later, or every one starts with a digit, no cell does;
+    ``min`` and ``max`` find that out at the speed of C.
     """
     try:  # None and "" never need it
         low = min(filter(None, map(column, batch)), default="A")
@@ -207,7 +211,8 @@ def _may_need_guard(batch: list[tuple], column: itemgetter) -> bool:
 
 def _plain_csv_row(row: tuple) -> list:
     """One row as the CSV writer is given it: what ``_guard`` does for a whole batch."""
-    return [neutralise(v) if v.__class__ is str else v for v in row]
+    return [neutralise(v) if v.__class__ is str and i in _TEXT else v
+            for i, v in enumerate(row)]
 
 
 # -- JSON Lines, a column of a batch at a time -------------------------------------------
