@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from matplotlib.text import Text
 
@@ -206,6 +206,7 @@ def test_an_empty_period_says_so_on_every_chart(programmes):
 @given(text=st.text(st.characters(min_codepoint=32, max_codepoint=0x17F,
                                   blacklist_categories=("Cs", "Cc")), max_size=60),
        points=st.sampled_from((9, 9.5, 10, 11, 12, 13, 14)), bold=st.booleans())
+@example(text="Ynys\xadMôn", points=9, bold=False)  # a soft hyphen is laid out with no width
 def test_a_measured_width_is_never_narrower_than_agg_draws_it(text, points, bold):
     """Layouts are planned with ``text_width`` (summed glyph advances, fast); Agg lays the
     text out itself when drawing.  Any text of Latin letters at any chart size must come

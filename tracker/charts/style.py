@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import unicodedata
 from pathlib import Path
 
 import matplotlib
@@ -101,6 +102,8 @@ def text_width(text: str, points: float = 10, bold: bool = False) -> float:
     for line in str(text).split("\n"):
         total, previous = 0, None
         for char in line:
+            if char in _INVISIBLE:
+                continue  # shaping drops soft hyphens and other format characters
             advance, index = _glyph(font, bold, points, char, flags)
             if previous is not None:
                 total += font.get_kerning(previous, index, Kerning.DEFAULT)
@@ -111,6 +114,10 @@ def text_width(text: str, points: float = 10, bold: bool = False) -> float:
 
 
 _FONTS: dict = {}
+# format characters (category Cf: soft hyphen, zero-width joiners, direction marks), which
+# libraqm lays out with no width
+_INVISIBLE = frozenset(chr(c) for c in range(0x10000)
+                       if unicodedata.category(chr(c)) == "Cf")
 _GLYPHS: dict = {}
 
 
