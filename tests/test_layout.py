@@ -236,3 +236,22 @@ def test_overlapping_stages_take_rows_of_their_own_in_a_lane():
               NS(stage="three", first_activity=D(2026, 3, 1), completed_on=None),
               NS(stage="four", first_activity=None, completed_on=None)]
     assert band_rows(NS(stages=stages), AS_OF) == {"one": 0, "two": 1, "three": 0}
+
+
+def test_widths_do_not_change_after_the_renderer_draws_vertical_labels():
+    """The measuring font is not the renderer's: drawing rotated column labels (which sets
+    a rotation on matplotlib's shared font) leaves later measurements as they were."""
+    from tracker.charts import style
+
+    labels = ["Kingston upon Hull", "people-drawing-on-care", "Ynys Môn"]
+    style.text_width.cache_clear()
+    style._GLYPHS.clear()
+    before = [style.text_width(x, 9) for x in labels]
+    fig = style.new_figure(4)
+    ax = fig.add_subplot()
+    style.column_labels(ax, labels)
+    fig.canvas.draw()
+    style.text_width.cache_clear()
+    style._GLYPHS.clear()
+    assert [style.text_width(x, 9) for x in labels] == before
+    assert style._agg_width("Ynys Môn", 9, False) <= before[2]

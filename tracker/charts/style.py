@@ -95,11 +95,18 @@ def text_width(text: str, points: float = 10, bold: bool = False) -> float:
     matplotlib 3.11 or later: earlier releases scaled glyphs by a hinting
     factor, and laid text out without libraqm.)
     """
-    font = _font(bool(bold))
+    try:
+        return _summed_width(str(text), points, bool(bold))
+    except RuntimeError:  # FreeType refused a glyph: measure as Agg draws it instead
+        return _agg_width(str(text), points, bool(bold))
+
+
+def _summed_width(text: str, points: float, bold: bool) -> float:
+    font = _font(bold)
     font.set_size(points, DPI)
     flags = _hinting()
     widest = 0
-    for line in str(text).split("\n"):
+    for line in text.split("\n"):
         total, previous = 0, None
         for char in line:
             if char in _INVISIBLE:
@@ -113,6 +120,16 @@ def text_width(text: str, points: float = 10, bold: bool = False) -> float:
     return (widest / 64 + 1) / DPI  # 26.6 fixed point to pixels, plus a pixel of rounding
 
 
+def _agg_width(text: str, points: float, bold: bool) -> float:
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    font = FontProperties(family="DejaVu Sans", size=points, weight="bold" if bold else "normal")
+    renderer = RendererAgg(10, 10, DPI)
+    return max(renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+               for line in text.split("\n")) / DPI
+
+
 _FONTS: dict = {}
 # format characters (category Cf: soft hyphen, zero-width joiners, direction marks), which
 # libraqm lays out with no width
@@ -122,10 +139,13 @@ _GLYPHS: dict = {}
 
 
 def _font(bold: bool):
+    """A font object of our own: the one matplotlib caches is shared with the renderer,
+    which leaves a rotation set on it after drawing a vertical label."""
     if bold not in _FONTS:
-        from matplotlib.font_manager import FontProperties, findfont, get_font
+        from matplotlib.font_manager import FontProperties, findfont
+        from matplotlib.ft2font import FT2Font
 
-        _FONTS[bold] = get_font(findfont(FontProperties(
+        _FONTS[bold] = FT2Font(findfont(FontProperties(
             family="DejaVu Sans", weight="bold" if bold else "normal")))
     return _FONTS[bold]
 
