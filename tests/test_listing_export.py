@@ -329,3 +329,30 @@ def test_batch_guard_and_json_lines_agree_with_row_by_row(rows):
     export._guard(batch)
     assert [list(r) for r in batch] == [export._plain_csv_row(r) for r in rows]
     assert export._json_lines(rows) == "".join(map(export._plain_json_line, rows))
+
+
+def test_postgresql_export_reads_through_a_server_side_cursor(db_url, catalog):
+    """tracemalloc cannot see what libpq holds, so on PostgreSQL check the cursor itself:
+    halfway through, the server is being asked for the next batch, not the whole table."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL matter")
+    from sqlalchemy import create_engine, text
+
+    from tracker.store import Store
+
+    store = Store.open(db_url)
+    watcher = create_engine(db_url)
+    try:
+        create_initiative(store, catalog, "Mini", "mini")
+        site_ids = [add_site(store, "Mini", "Leeds")[1].id]
+        _grow(store, site_ids, 1, 3 * export.BATCH)
+        rows = export_rows(store, "Mini")
+        assert len([next(rows) for _ in range(export.BATCH + 2)]) == export.BATCH + 2
+        with watcher.connect() as conn:
+            asked = conn.execute(text("SELECT query FROM pg_stat_activity "
+                                      "WHERE query LIKE 'FETCH%scaletrack_export%'")).scalars()
+            assert f'FETCH FORWARD {export.BATCH} FROM "scaletrack_export"' in list(asked)
+        assert sum(1 for _ in rows) == 2 * export.BATCH - 1  # the rest: one site, no plan
+    finally:
+        watcher.dispose()
+        store.close()
