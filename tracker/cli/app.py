@@ -119,12 +119,20 @@ DATE = DateParam()
 
 
 class NameParam(click.ParamType):
-    """A site or initiative name given as a filter: never empty (a script's unset $SITE)."""
+    """A site or initiative name given as a filter: never empty (a script's unset $SITE).
+
+    ``empty`` is the error for an empty value; by default it names the option.
+    """
 
     name = "NAME"
 
+    def __init__(self, empty: str | None = None):
+        self.empty = empty
+
     def convert(self, value, param, ctx):
         if not str(value).strip():
+            if self.empty:
+                raise BadInput(self.empty)
             what = param.opts[0] if param is not None and param.opts else "the name"
             raise BadInput(f"{what} is empty: give a name, or leave the option out")
         return value

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import click
 
-from tracker.cli.app import (as_of_option, cli, echo_data, format_option, initiative_option,
-                             pass_app)
+from tracker.cli.app import (NameParam, as_of_option, cli, echo_data, format_option,
+                             initiative_option, pass_app)
 from tracker.cli.complete import complete_sites
-from tracker.errors import BadInput
 
 
-class SiteParam(click.ParamType):
-    """SITE given as an argument: never empty (a script's unset $SITE would mean every site)."""
-
-    name = "SITE"
-
-    def convert(self, value, param, ctx):
-        if not str(value).strip():
-            raise BadInput("SITE is empty: give a site name, or leave it out to see every site")
-        return value
+# SITE given as an argument: never empty (a script's unset $SITE would mean every site)
+SITE = NameParam("SITE is empty: give a site name, or leave it out to see every site")
 
 
 @cli.command("next")
-@click.argument("site", type=SiteParam(), required=False, metavar="[SITE]",
+@click.argument("site", type=SITE, required=False, metavar="[SITE]",
                 shell_complete=complete_sites)
 @as_of_option
 @format_option
