@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import os
+import threading
 import tracemalloc
 
 import pytest
@@ -355,4 +356,41 @@ def test_server_export_reads_through_a_server_side_cursor(db_url, catalog):
         assert sum(1 for _ in rows) == 2 * export.BATCH - 1  # the rest: one site, no plan
     finally:
         watcher.dispose()
+        store.close()
+
+
+class _FailingOut:
+    """An output that breaks after some writes, as a full disk or a closed pipe does."""
+
+    def __init__(self, writes: int):
+        self.left = writes
+
+    def write(self, text):
+        self.left -= 1
+        if self.left < 0:
+            raise OSError(28, "No space left on device")
+        return len(text)
+
+
+def test_an_export_that_fails_while_writing_leaves_the_database_usable(db_url, catalog,
+                                                                        monkeypatch):
+    """On PostgreSQL the next batch is being fetched by a thread when writing fails: the
+    export stops it, closes its cursor and hands the connection back in order."""
+    from tracker.store import Store
+
+    monkeypatch.setattr(export, "BATCH", 50)
+    store = Store.open(db_url)
+    try:
+        create_initiative(store, catalog, "Mini", "mini")
+        site_ids = [add_site(store, "Mini", f"Site {i}")[1].id for i in range(3)]
+        _grow(store, site_ids, 1, 1_000)
+        for _ in range(3):  # and again, on the same pool
+            with pytest.raises(OSError, match="No space left"):
+                write_export(export_rows(store, "Mini"), _FailingOut(5), "jsonl")
+        assert [t for t in threading.enumerate() if t.name == "scaletrack-prefetch"] == []
+        written = write_export(export_rows(store, "Mini"), _Null(), "csv")
+        assert written == export.Exported(1_000, 3, 0)
+        add_site(store, "Mini", "Site 3")  # writes still work
+        assert write_export(export_rows(store, "Mini"), _Null(), "jsonl").sites == 4
+    finally:
         store.close()
