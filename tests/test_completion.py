@@ -53,6 +53,15 @@ def test_sites_of_the_initiative(programme):
     assert complete("next le") == ["Leeds"]
 
 
+def test_retire_offers_only_sites_not_yet_retired(programme):
+    programme("site", "retire", "Leeds", "--on", "2026-01-31")
+    assert complete("site retire ") == [BCP, "Ynys Môn"]
+    assert complete("site retire le") == []
+    # history before the retirement can still be logged, listed and looked at
+    assert complete("log le") == ["Leeds"]
+    assert complete("site history ") == [BCP, "Leeds", "Ynys Môn"]
+
+
 def test_checkpoint_ids_after_the_site_in_log(programme):
     assert complete("log Leeds set-up.") == [
         "set-up.target-defined", "set-up.change-package", "set-up.baseline",

@@ -152,6 +152,17 @@ def complete_sites(ctx, param, incomplete):
 
 
 @_never_raises
+def complete_current_sites(ctx, param, incomplete):
+    """The chosen initiative's sites not yet retired: what 'site retire' can act on.
+    Other commands offer every site, since history before a retirement can still be
+    logged, listed and analysed."""
+    from tracker.store.choices import site_names
+
+    return _matching(((name, None) for name in site_names(
+        _db(ctx), _initiative(ctx), retired=False)), incomplete)
+
+
+@_never_raises
 def complete_initiatives(ctx, param, incomplete):
     """The names of the database's initiatives."""
     from tracker.store.choices import initiative_names

@@ -8,7 +8,7 @@ import click
 
 from tracker.cli.app import (DATE, NAME, cli, echo_data, format_option, initiative_option,
                             pass_app, say)
-from tracker.cli.complete import complete_sites
+from tracker.cli.complete import complete_current_sites, complete_sites
 from tracker.tables import render
 
 
@@ -100,7 +100,7 @@ def edit_site(app, name, region, joined, by, initiative):
 
 
 @site.command("retire")
-@click.argument("name", metavar="NAME", shell_complete=complete_sites)
+@click.argument("name", metavar="NAME", shell_complete=complete_current_sites)
 @click.option("--on", type=DATE,
               help="The first day it no longer takes part: YYYY-MM-DD, today or yesterday "
                    "[default: today].")

@@ -41,12 +41,14 @@ def initiative_names(db: str | None) -> list[str]:
     return _read(db, lambda session: [i.name for i, _ in initiatives(session)], [])
 
 
-def site_names(db: str | None, initiative: str | None) -> list[str]:
-    """The names of the initiative's sites (the only initiative when none is named)."""
+def site_names(db: str | None, initiative: str | None, retired: bool = True) -> list[str]:
+    """The names of the initiative's sites (the only initiative when none is named);
+    with ``retired=False``, only the sites not yet retired."""
     from tracker.store.queries import resolve_initiative, sites
 
     return _read(db, lambda session: [
-        s.name for s in sites(session, resolve_initiative(session, initiative))], [])
+        s.name for s in sites(session, resolve_initiative(session, initiative))
+        if retired or s.retired_on is None], [])
 
 
 def pinned_framework(db: str | None, initiative: str | None) -> Framework | None:
