@@ -58,6 +58,7 @@ def summarise(now: Snapshot, before: Snapshot, period: Period) -> dict:
     keys_now = {_gap_key(g) for g in gaps_now}
     # a checkpoint that still has a gap (open before, blocked now) is not resolved
     checkpoints_now = {(g.site, g.checkpoint) for g in gaps_now if g.checkpoint}
+    counted = {site.site for site in now.status.sites}
     completed = []
     for site in now.status.sites:
         for st in site.stages:
@@ -71,9 +72,12 @@ def summarise(now: Snapshot, before: Snapshot, period: Period) -> dict:
         "completed": completed,
         "new_gaps": [g for g in gaps_now if _gap_key(g) not in gaps_before
                      and not (g.kind == "unrated" and g.site in unrated_before)],
+        # a site retired in the period takes its gaps out of the count: not resolved
         "resolved_gaps": [g for k, g in gaps_before.items() if k not in keys_now
-                          and (g.site, g.checkpoint) not in checkpoints_now],
+                          and (g.site, g.checkpoint) not in checkpoints_now
+                          and g.site in counted],
         "stalled": [g for g in gaps_now if g.kind == "stalled"],
+        "retired": [(site, on) for site, on in now.retired if period.contains(on)],
         "key_barriers": barriers,
         "moves": moves(now.status, period.start, now.as_of)
         if now.framework.kind == "domains" else [],
@@ -141,7 +145,15 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
         else:
             lines.append("- No site completed a stage this period.")
     if not st.sites:
-        lines.append("- No sites yet, so nothing to report for this period.")
+        lines.append("- No sites yet, so nothing to report for this period."
+                     if not now.retired else "- No sites are counted: every site has "
+                     "been retired, so nothing to report for this period.")
+    if s["retired"]:
+        n = len(s["retired"])
+        lines.append(f"- {_n_sites(n)} retired this period, and {'is' if n == 1 else 'are'} "
+                     "left out of this report from the retirement date (the history stays: "
+                     "`scaletrack site history`): " + _sites(
+                         [f"{site} on {on.isoformat()}" for site, on in s["retired"]]) + ".")
     standing = {kind: [g for g in s["gaps"] if g.kind == kind]
                 for kind in ("blocked", "overdue", "stalled")}
     lines.append(f"- Where things stand: {len(standing['blocked'])} blocked, "

@@ -19,7 +19,8 @@ from tracker.catalog import Framework
 from tracker.errors import BadInput
 from tracker.store import Store
 from tracker.store.queries import (checkpoint_states, find_site, framework_of, latest_plans,
-                                   name_key, rating_history, resolve_initiative, sites)
+                                   name_key, rating_history, resolve_initiative,
+                                   retired_sites, sites)
 
 
 @dataclass
@@ -33,6 +34,8 @@ class Snapshot:
     plans: dict
     # site name -> [(checkpoint, date, level)] in date order, when asked for
     history: dict | None = field(default=None, repr=False)
+    # (name, retired on) of the sites left out because retired by the as-of date
+    retired: list = field(default_factory=list)
 
 
 def snapshot(store: Store, initiative_name: str | None, as_of: dt.date | None = None,
@@ -61,8 +64,9 @@ def snapshot(store: Store, initiative_name: str | None, as_of: dt.date | None = 
         plans = {key: due for key, due in latest_plans(session, initiative.id, as_of).items()
                  if key[0] in ids}
         name = initiative.name
+        retired = retired_sites(session, initiative, as_of)
     status = compute_status(name, framework, site_rows, states, as_of)
-    return Snapshot(name, framework, as_of, status, plans, ratings)
+    return Snapshot(name, framework, as_of, status, plans, ratings, retired)
 
 
 def _ratings(session, initiative_id: int,

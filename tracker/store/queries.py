@@ -79,6 +79,16 @@ def sites(session: Session, initiative: Initiative,
     return list(session.scalars(query.order_by(Site.name_key)))
 
 
+def retired_sites(session: Session, initiative: Initiative,
+                  by: dt.date) -> list[tuple[str, dt.date]]:
+    """(name, retired on) of the sites retired on or before ``by``, oldest first: the
+    sites an analysis as of ``by`` leaves out, for a report to name."""
+    query = (select(Site.name, Site.retired_on)
+             .where(Site.initiative_id == initiative.id, Site.retired_on <= by)
+             .order_by(Site.retired_on, Site.name_key))
+    return [(name, on) for name, on in session.execute(query)]
+
+
 def find_site(session: Session, initiative: Initiative, name: str) -> Site:
     """The site of that name (ignoring case); a former name is refused with the new one."""
     found = session.scalar(select(Site).where(Site.initiative_id == initiative.id,
