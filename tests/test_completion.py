@@ -57,6 +57,7 @@ def test_retire_offers_only_sites_not_yet_retired(programme):
     programme("site", "retire", "Leeds", "--on", "2026-01-31")
     assert complete("site retire ") == [BCP, "Ynys Môn"]
     assert complete("site retire le") == []
+    assert complete("site reinstate ") == ["Leeds"]
     # history before the retirement can still be logged, listed and looked at
     assert complete("log le") == ["Leeds"]
     assert complete("site history ") == [BCP, "Leeds", "Ynys Môn"]

@@ -243,6 +243,33 @@ def test_the_report_names_the_sites_retired_in_its_period(three, tmp_path):
     assert "- 0 gaps open at the as-of date: 0 new this period, 0 resolved.\n" in text
 
 
+def test_reinstate_undoes_a_retirement_and_keeps_both_in_the_history(three):
+    r = three("site", "reinstate", "gamma", "--by", "lee")
+    assert r.stderr == ("Reinstated site 'Gamma' (retired from 2026-02-01): it counts again on "
+                        "every date; 'site history' keeps the retirement and its undoing.\n")
+    assert three.rows("SELECT retired_on FROM sites WHERE name = 'Gamma'") == [(None,)]
+    assert [s["site"] for s in _json(three, "status", "--as-of", "2026-02-01")["sites"]] == [
+        "Alpha", "Beta", "Gamma"]
+    assert changes(three)[-1] == ("Gamma", "retired_on", "2026-02-01", None, TODAY, "lee")
+    history = _json(three, "site", "history", "Gamma")
+    assert [(h["change"], h["old"], h["new"]) for h in history] == [
+        ("retired", None, "2026-02-01"), ("reinstated", "2026-02-01", None)]
+    three("log", "Gamma", "pilot.d", "--on", "2026-03-01")  # takes events again
+    three("site", "retire", "Gamma", "--on", "2026-03-02")  # and can be retired again
+    assert three.rows("SELECT retired_on FROM sites WHERE name = 'Gamma'")[0][0] is not None
+
+
+def test_reinstate_refusals(three):
+    r = three("site", "reinstate", "Alpha", code=2)
+    assert r.stderr == "Error: site 'Alpha' is not retired; nothing to reinstate\n"
+    r = three("site", "reinstate", "Gama", code=2)
+    assert r.stderr.startswith("Error: unknown site 'Gama'")
+    for command in ("reinstate", "retire", "edit", "rename"):
+        r = three("site", command, "", "x", code=2)
+        assert r.stderr == "Error: the site name is empty: give one (see 'scaletrack site list')\n"
+    assert three.count("site_changes") == 1
+
+
 def test_site_list_shows_the_retirement_date(three):
     assert three("site", "list").stdout == (
         "site   region  joined      retired     events\n"

@@ -151,15 +151,20 @@ def complete_sites(ctx, param, incomplete):
                      incomplete)
 
 
-@_never_raises
-def complete_current_sites(ctx, param, incomplete):
-    """The chosen initiative's sites not yet retired: what 'site retire' can act on.
-    Other commands offer every site, since history before a retirement can still be
-    logged, listed and analysed."""
-    from tracker.store.choices import site_names
+def _sites_by_retirement(retired: bool) -> Callable:
+    @_never_raises
+    def complete(ctx, param, incomplete):
+        from tracker.store.choices import site_names
 
-    return _matching(((name, None) for name in site_names(
-        _db(ctx), _initiative(ctx), retired=False)), incomplete)
+        return _matching(((name, None) for name in site_names(
+            _db(ctx), _initiative(ctx), retired=retired)), incomplete)
+    return complete
+
+
+# What 'site retire' and 'site reinstate' can act on.  Other commands offer every site,
+# since the history before a retirement can still be logged, listed and analysed.
+complete_current_sites = _sites_by_retirement(False)
+complete_retired_sites = _sites_by_retirement(True)
 
 
 @_never_raises

@@ -6,10 +6,13 @@ import shlex
 
 import click
 
-from tracker.cli.app import (DATE, NAME, cli, echo_data, format_option, initiative_option,
-                            pass_app, say)
-from tracker.cli.complete import complete_current_sites, complete_sites
+from tracker.cli.app import (DATE, NAME, NameParam, cli, echo_data, format_option,
+                            initiative_option, pass_app, say)
+from tracker.cli.complete import (complete_current_sites, complete_retired_sites,
+                                   complete_sites)
 from tracker.tables import render
+
+SITE = NameParam("the site name is empty: give one (see 'scaletrack site list')")
 
 
 @cli.group()
@@ -51,7 +54,7 @@ def list_sites(app, fmt, initiative):
 
 
 @site.command("rename")
-@click.argument("old", metavar="OLD", shell_complete=complete_sites)
+@click.argument("old", metavar="OLD", shell_complete=complete_sites, type=SITE)
 @click.argument("new", metavar="NEW")
 @click.option("--force", is_flag=True,
               help="Rename it even though another site of nearly the same name exists.")
@@ -78,7 +81,7 @@ def rename_site(app, old, new, force, by, initiative):
 
 
 @site.command("edit")
-@click.argument("name", metavar="NAME", shell_complete=complete_sites)
+@click.argument("name", metavar="NAME", shell_complete=complete_sites, type=SITE)
 @click.option("--region", metavar="TEXT", help="New region, wave or group (\"\" clears it).")
 @click.option("--joined", type=DATE, help="New date the site joined (YYYY-MM-DD).")
 @click.option("--by", metavar="NAME", help="Who is recording it [default: your user name].")
@@ -100,7 +103,7 @@ def edit_site(app, name, region, joined, by, initiative):
 
 
 @site.command("retire")
-@click.argument("name", metavar="NAME", shell_complete=complete_current_sites)
+@click.argument("name", metavar="NAME", shell_complete=complete_current_sites, type=SITE)
 @click.option("--on", type=DATE,
               help="The first day it no longer takes part: YYYY-MM-DD, today or yesterday "
                    "[default: today].")
@@ -113,7 +116,7 @@ def retire_site(app, name, on, by, initiative):
     From the retirement date the site is left out of status, gaps, compare,
     next, charts and reports, and takes no new events or plans; as of an
     earlier date it is counted as before. Its history stays, and 'site list'
-    shows it with the date it was retired.
+    shows it with the date it was retired; 'site reinstate' undoes it.
 
     \b
     Example:
@@ -124,6 +127,30 @@ def retire_site(app, name, on, by, initiative):
     result = retire(app.store, initiative, name, on=on, by=by)
     say(f"Retired site '{result.site.name}' from {result.site.retired_on.isoformat()}: "
         "analyses as of that date or later leave it out; its history stays.")
+
+
+@site.command("reinstate")
+@click.argument("name", metavar="NAME", shell_complete=complete_retired_sites, type=SITE)
+@click.option("--by", metavar="NAME", help="Who is recording it [default: your user name].")
+@initiative_option
+@pass_app
+def reinstate_site(app, name, by, initiative):
+    """Undo a site's retirement.
+
+    For a site retired by mistake, or one that has come back: it is counted
+    again on every date, as if it had never been retired, and takes events and
+    plans again. 'site history' keeps both the retirement and its undoing.
+
+    \b
+    Example:
+      scaletrack site reinstate Leeds
+    """
+    from tracker.store.writes import reinstate_site as reinstate
+
+    result = reinstate(app.store, initiative, name, by=by)
+    say(f"Reinstated site '{result.site.name}' (retired from "
+        f"{result.changes[0].old_value}): it counts again on every date; 'site history' "
+        "keeps the retirement and its undoing.")
 
 
 @site.command("history")

@@ -41,14 +41,14 @@ def initiative_names(db: str | None) -> list[str]:
     return _read(db, lambda session: [i.name for i, _ in initiatives(session)], [])
 
 
-def site_names(db: str | None, initiative: str | None, retired: bool = True) -> list[str]:
+def site_names(db: str | None, initiative: str | None, retired: bool | None = None) -> list[str]:
     """The names of the initiative's sites (the only initiative when none is named);
-    with ``retired=False``, only the sites not yet retired."""
+    with ``retired`` True or False, only the retired sites or only those not retired."""
     from tracker.store.queries import resolve_initiative, sites
 
     return _read(db, lambda session: [
         s.name for s in sites(session, resolve_initiative(session, initiative))
-        if retired or s.retired_on is None], [])
+        if retired is None or (s.retired_on is not None) == retired], [])
 
 
 def pinned_framework(db: str | None, initiative: str | None) -> Framework | None:

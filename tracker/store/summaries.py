@@ -57,7 +57,13 @@ def site_changes(store: Store, initiative_name: str | None,
                  .where(SiteChange.initiative_id == ini.id).order_by(SiteChange.id))
         if site_name is not None:
             query = query.where(SiteChange.site_id == find_site(session, ini, site_name).id)
-        return [{"site": name, "change": CHANGE_WORDS[c.field], "old": c.old_value,
+        return [{"site": name, "change": _change_word(c), "old": c.old_value,
                  "new": c.new_value, "effective_on": c.effective_on,
                  "recorded_at": c.recorded_at, "recorded_by": c.recorded_by}
                 for c, name in session.execute(query)]
+
+
+def _change_word(change: SiteChange) -> str:
+    if change.field == "retired_on" and change.new_value is None:
+        return "reinstated"
+    return CHANGE_WORDS[change.field]

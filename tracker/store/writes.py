@@ -250,6 +250,21 @@ def retire_site(store: Store, initiative_name: str | None, site_name: str,
     return _change_site(store, initiative_name, site_name, by, decide)
 
 
+def reinstate_site(store: Store, initiative_name: str | None, site_name: str,
+                   by: str | None = None, today: dt.date | None = None) -> SiteChanged:
+    """Undo a site's retirement (made by mistake, or the site has come back): it counts
+    again on every date, as if never retired.  The retirement and its undoing both stay
+    in the site's history."""
+    on = today or dt.date.today()
+
+    def decide(session, initiative, site):
+        if site.retired_on is None:
+            raise BadInput(f"site '{site.name}' is not retired; nothing to reinstate")
+        return [("retired_on", site.retired_on, None, on)]
+
+    return _change_site(store, initiative_name, site_name, by, decide)
+
+
 def retirement_refused(session: Session, site: Site, on: dt.date) -> str | None:
     """Why ``site`` cannot be retired from ``on``, or None: not on or before the day it
     joined, nor while it has live events (not retractions, not retracted) dated on or
