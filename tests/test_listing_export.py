@@ -20,8 +20,9 @@ from tracker.exchange import COLUMNS, export, export_rows, write_export
 from tracker.store.listing import LIST_COLUMNS, TABLE_COLUMNS, list_events
 from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site
 from tracker.store.writes import add_site, create_initiative, log_event, retract_event, set_plan
-from tracker.streamed import write_rows
+from tracker.streamed import write_rows, write_tuples
 from tracker.tables import render
+from tracker.views import write_event_list
 
 D = dt.date
 
@@ -185,8 +186,7 @@ def _peaks(store) -> list[int]:
     peaks = []
     for fmt in ("csv", "json", "table"):
         tracemalloc.start()
-        write_rows(list_events(store, "Mini"),
-                   TABLE_COLUMNS if fmt == "table" else LIST_COLUMNS, fmt, _Null().write)
+        write_event_list(store, "Mini", None, None, None, fmt, _Null().write)
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     for fmt in ("csv", "jsonl"):
@@ -330,6 +330,36 @@ def test_batch_guard_and_json_lines_agree_with_row_by_row(rows):
     export._guard(batch)
     assert [list(r) for r in batch] == [export._plain_csv_row(r) for r in rows]
     assert export._json_lines(rows) == "".join(map(export._plain_json_line, rows))
+
+
+def test_events_list_writes_what_render_writes(awkward):
+    """The CLI's fast path (plain tuples) gives the bytes of the general one (dicts)."""
+    rows = list(list_events(awkward, "Mini"))
+    assert len(rows) == len(AWKWARD) + 2
+    for fmt, columns in (("csv", LIST_COLUMNS), ("json", LIST_COLUMNS),
+                         ("table", TABLE_COLUMNS)):
+        out = io.StringIO()
+        assert write_event_list(awkward, "Mini", None, None, None, fmt, out.write) == len(rows)
+        assert out.getvalue() == render(rows, columns, fmt), fmt
+    doc = json.loads(render(rows, LIST_COLUMNS, "json"))
+    assert doc[-1]["recorded_at"] == "2026-03-01T12:30:45.987654"  # to the microsecond
+    assert [d["note"] for d in doc[:len(AWKWARD)]] == AWKWARD
+
+
+_PLAIN = st.one_of(st.none(), st.integers(-10**12, 10**12),
+                   st.text(st.sampled_from("'=\"\\\n\t\r,aZ9 ŵ\u2028\x1b\x00"), max_size=5))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_PLAIN, _PLAIN, _PLAIN), max_size=9), st.integers(1, 4))
+def test_write_tuples_is_write_rows_for_plain_rows(rows, first_batch):
+    columns = ("a", "b c", "d\"")
+    for fmt in ("csv", "json", "table"):
+        fast, general = io.StringIO(), io.StringIO()
+        assert write_tuples(iter(rows), columns, fmt, fast.write, first_batch) == len(rows)
+        write_rows([dict(zip(columns, r)) for r in rows], columns, fmt, general.write,
+                   first_batch)
+        assert fast.getvalue() == general.getvalue(), fmt
 
 
 def test_server_export_reads_through_a_server_side_cursor(db_url, catalog):

@@ -296,11 +296,15 @@ def write_event_list(store, initiative: str | None, site: str | None, since: dt.
 
     The initiative and site are checked before anything is written, so a bad name
     leaves the output empty."""
-    from tracker.store.listing import LIST_COLUMNS, TABLE_COLUMNS, list_events
-    from tracker.streamed import write_rows
+    from operator import itemgetter
 
-    rows = list_events(store, initiative, site, since, as_of)
-    return write_rows(rows, TABLE_COLUMNS if fmt == "table" else LIST_COLUMNS, fmt, write)
+    from tracker.store.listing import LIST_COLUMNS, TABLE_COLUMNS, event_rows
+    from tracker.streamed import write_tuples
+
+    rows = event_rows(store, initiative, site, since, as_of)
+    if fmt == "table":
+        rows = map(itemgetter(*map(LIST_COLUMNS.index, TABLE_COLUMNS)), rows)
+    return write_tuples(rows, TABLE_COLUMNS if fmt == "table" else LIST_COLUMNS, fmt, write)
 
 
 # ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from itertools import chain
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
@@ -34,22 +35,31 @@ def list_events(store: Store, initiative_name: str | None, site_name: str | None
                 since: dt.date | None = None,
                 as_of: dt.date | None = None) -> Iterator[dict]:
     """Every event of the initiative, oldest first, with its site's name and the id of
-    the event retracting it (if any), as dicts keyed by ``LIST_COLUMNS``.
+    the event retracting it (if any), as dicts keyed by ``LIST_COLUMNS`` (dates and
+    times in ISO form).
 
     The initiative and site are checked before the first row is produced, so a bad
     name fails before a caller has written anything.
     """
+    rows = event_rows(store, initiative_name, site_name, since, as_of)
+    return (dict(zip(LIST_COLUMNS, row)) for row in rows)
+
+
+def event_rows(store: Store, initiative_name: str | None, site_name: str | None = None,
+               since: dt.date | None = None, as_of: dt.date | None = None) -> Iterator[tuple]:
+    """``list_events`` as plain tuples in ``LIST_COLUMNS`` order, with the dates and
+    times in ISO form, for a writer that takes them as they are (``write_tuples``)."""
     if site_name is not None and not site_name.strip():
         raise BadInput("--site is empty; give a site name (see 'scaletrack site list')")
     if since is not None and as_of is not None and since > as_of:
         raise BadInput(f"--since {since.isoformat()} is after --as-of {as_of.isoformat()}; "
                        "nothing could be listed")
-    rows = _list_rows(store, initiative_name, site_name, since, as_of)
-    next(rows)  # runs the checks; the generator then holds the open read
-    return rows
+    batches = _batches(store, initiative_name, site_name, since, as_of)
+    next(batches)  # runs the checks; the generator then holds the open read
+    return chain.from_iterable(batches)
 
 
-def _list_rows(store, initiative_name, site_name, since, as_of):
+def _batches(store, initiative_name, site_name, since, as_of):
     retraction = aliased(Event)
     retracted = retraction.retracts == Event.id
     if as_of is not None:  # a retraction after the as-of date has not happened yet
@@ -71,5 +81,6 @@ def _list_rows(store, initiative_name, site_name, since, as_of):
             query = query.where(Event.occurred_on <= as_of)
         yield None
         result = session.execute(query.execution_options(yield_per=BATCH))
-        for row in result:
-            yield dict(zip(LIST_COLUMNS, row))
+        for batch in result.partitions():  # occurred_on and recorded_at in ISO form
+            yield [(row[0], row[1].isoformat(), *row[2:9], row[9].isoformat(), *row[10:])
+                   for row in batch]
