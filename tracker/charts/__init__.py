@@ -93,6 +93,13 @@ def _render(job: tuple) -> str:
     return str(save(fig, Path(path)))
 
 
+def _render_in_order(jobs: list[tuple]) -> int:
+    """Draw a worker's share of the pages, always the same share in the same order."""
+    for job in jobs:
+        _render(job)
+    return len(jobs)
+
+
 def write_many(charts: list[tuple[str, Path]], snapshot, period, progress=None) -> dict[str, list[Path]]:
     """Save several charts, their pages spread over the machine's cores."""
     drawing = Drawing(charts, snapshot, period, progress)
@@ -138,15 +145,20 @@ class Drawing:
         import multiprocessing  # only a report drawing several pages needs it
 
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            # Each worker gets a fixed share, not the next page free: a page's pixels can
+            # depend on what its process drew before (font state), and PNGs must be
+            # byte-identical run after run.
             self._pool = multiprocessing.get_context("fork").Pool(workers)
-            self._pending = self._pool.imap_unordered(_render, self.jobs)
+            self._pending = self._pool.imap_unordered(
+                _render_in_order, [self.jobs[i::workers] for i in range(workers)])
 
     def finish(self) -> dict[str, list[Path]]:
         try:
             if self._pool is not None:
-                for _ in self._pending:
-                    if self.progress:
-                        self.progress()
+                for drawn in self._pending:
+                    for _ in range(drawn):
+                        if self.progress:
+                            self.progress()
                 self._pool.close()
                 self._pool.join()
             else:
