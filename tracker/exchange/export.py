@@ -23,7 +23,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from itertools import chain, islice, repeat
+from itertools import chain, islice
 from json.encoder import encode_basestring
 from operator import itemgetter
 from typing import NamedTuple, TextIO
@@ -34,6 +34,7 @@ from tracker.exchange.columns import COLUMNS, neutralise
 from tracker.store import Store
 from tracker.store.listing import BATCH
 from tracker.store.prefetch import prefetched
+from tracker.streamed import _json_column
 from tracker.store.queries import resolve_initiative
 from tracker.store.schema import FrameworkSnapshot, Plan, Site, SiteChange
 
@@ -225,27 +226,12 @@ def _plain_csv_row(row: tuple) -> list:
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 # One line with a %s for each value: the encoder's own layout for a dict of COLUMNS
 _LINE = "{" + ", ".join(f"{encode_basestring(c)}: %s" for c in COLUMNS) + "}\n"
-_NONE = type(None)
 
 
 def _json_lines(batch: list[tuple]) -> str:
     """The batch as JSON Lines, each line exactly ``_plain_json_line(row)``."""
-    columns = [_json_values(values) for values in zip(*batch)]
+    columns = [_json_column(values) for values in zip(*batch)]
     return "".join(map(_LINE.__mod__, zip(*columns)))
-
-
-def _json_values(values: tuple):
-    """A column's values as JSON, by the encoder's own functions for their types."""
-    kinds = set(map(type, values))
-    if kinds == {str}:
-        return map(encode_basestring, values)
-    if kinds == {_NONE}:
-        return repeat("null", len(values))
-    if kinds == {int}:
-        return map(int.__repr__, values)
-    if kinds == {str, _NONE}:
-        return ["null" if v is None else encode_basestring(v) for v in values]
-    return map(_encode, values)
 
 
 def _plain_json_line(row: tuple) -> str:
