@@ -60,22 +60,30 @@ def test_up_down_consistency(alembic_runner):
     alembic_checks.test_up_down_consistency(alembic_runner)
 
 
+# the columns events had before 0004 added due_on
+EVENTS = ("SELECT id, initiative_id, site_id, stage, checkpoint, kind, rating, occurred_on, "
+          "recorded_at, recorded_by, note, evidence, retracts, source, idempotency_key "
+          "FROM events ORDER BY id")
+PLANS = ("SELECT site_id, stage, checkpoint, due_on, occurred_on, recorded_at, recorded_by, note, "
+         "idempotency_key FROM events WHERE kind = 'plan' ORDER BY id")
+
+
 def _seed(run):
     run("initiative", "create", "Mini", "--framework", "mini")
     run("site", "add", "Alpha")
     run("log", "Alpha", "plan.a", "--on", "2026-01-02")
     run("log", "Alpha", "plan.b", "--on", "2026-01-03")
     run("events", "retract", "2")
-    return run.rows("SELECT * FROM events ORDER BY id")
+    return run.rows(EVENTS)
 
 
 def test_downgrade_to_base_and_back_with_rows(run):
     events_before = _seed(run)
     store = Store.open(run.url, check=False)
     downgrade(store.engine, "0001")
-    assert run.rows("SELECT * FROM events ORDER BY id") == events_before  # plans went, events stayed
+    assert run.rows(EVENTS) == events_before  # plans went, events stayed
     upgrade(store.engine, store.url)
-    assert run.rows("SELECT * FROM events ORDER BY id") == events_before
+    assert run.rows(EVENTS) == events_before
     downgrade(store.engine, "base")
     with store.engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) == {"alembic_version"}
@@ -99,7 +107,7 @@ def test_database_behind_the_code_is_refused_then_upgraded(run):
         f"0001 (this scaletrack needs {SCHEMA_HEAD}: needs 'scaletrack db upgrade')")
     r = run("db", "upgrade")
     assert f"Upgraded {where} from schema 0001 to {SCHEMA_HEAD}." in r.stderr
-    assert run.rows("SELECT * FROM events ORDER BY id") == events
+    assert run.rows(EVENTS) == events
     assert "Alpha" in run("status").stdout
 
 
@@ -116,7 +124,7 @@ def test_sqlite_upgrade_writes_a_dated_backup_first(run_sqlite, tmp_path):
     assert f"Backed up {db_path} to {backups[0]}" in r.stderr
     with sqlite3.connect(backups[0]) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
-        assert [tuple(r) for r in conn.execute("SELECT * FROM events ORDER BY id")] == [
+        assert [tuple(r) for r in conn.execute(EVENTS)] == [
             tuple(str(v) if hasattr(v, "isoformat") else v for v in row) for row in events]
 
 
@@ -143,7 +151,7 @@ def test_database_from_a_newer_scaletrack_is_refused(run, tmp_path):
     assert r.stderr.strip() == f"Error: the database {where} {NEWER}"
     assert list(tmp_path.glob("*.bak")) == []  # no useless backup
     assert run.rows("SELECT version_num FROM alembic_version") == [("9999",)]
-    assert run.rows("SELECT * FROM events ORDER BY id") == events
+    assert run.rows(EVENTS) == events
 
 
 def test_sqlite_connection_settings(sqlite_url):
@@ -193,10 +201,12 @@ def test_a_0002_database_upgraded_to_0003_keeps_every_row(run):
     run("plan", "Alpha", "pilot", "--due", "2026-06-30", "--on", "2026-01-05")
     sites = run.rows("SELECT id, initiative_id, name, name_key, region, joined_on, created_at "
                      "FROM sites ORDER BY id")
-    plans = run.rows("SELECT * FROM plans ORDER BY id")
+    plans = run.rows(PLANS)
     store = Store.open(run.url, check=False)
-    downgrade(store.engine, "0002")
+    downgrade(store.engine, "0002")  # the plan goes back into the plans table
     store.close()
+    assert run.rows("SELECT site_id, stage, stage, due_on, set_on, recorded_at, recorded_by, "
+                    "note, idempotency_key FROM plans") == plans
     columns = _inspected(run, lambda i: [c["name"] for c in i.get_columns("sites")])
     assert "retired_on" not in columns
     assert "site_changes" not in _inspected(run, lambda i: i.get_table_names())
@@ -205,8 +215,8 @@ def test_a_0002_database_upgraded_to_0003_keeps_every_row(run):
     assert run.rows("SELECT id, initiative_id, name, name_key, region, joined_on, created_at "
                     "FROM sites ORDER BY id") == sites
     assert run.rows("SELECT retired_on FROM sites") == [(None,), (None,)]
-    assert run.rows("SELECT * FROM plans ORDER BY id") == plans
-    assert run.rows("SELECT * FROM events ORDER BY id") == events
+    assert run.rows(PLANS) == plans  # and out again (0004)
+    assert run.rows(EVENTS.replace("ORDER", "WHERE kind <> 'plan' ORDER")) == events
     assert run.count("site_changes") == 0
     # and the new table works at once
     run("site", "retire", "Beta", "--on", "2026-01-10")
@@ -229,4 +239,4 @@ def test_sqlite_upgrade_from_0002_backs_the_file_up(run_sqlite, tmp_path):
         assert conn.execute("SELECT name FROM sites").fetchall() == [("Alfa",)]
         assert len(conn.execute("SELECT * FROM events").fetchall()) == len(events)
     assert run.rows("SELECT name, retired_on FROM sites") == [("Alfa", None)]
-    assert run.rows("SELECT * FROM events ORDER BY id") == events
+    assert run.rows(EVENTS) == events

@@ -60,7 +60,7 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}" + ("" if n == 1 else "s")
 
 
-def _phased_heading(entry, as_of) -> str:
+def _phased_heading(entry, as_of, fw) -> str:
     if entry.stage == "complete":
         return f"{shown(entry.site)}: every stage completed"
     words = [f"{shown(entry.site)}: {shown(entry.stage_title or entry.stage)}",
@@ -68,8 +68,9 @@ def _phased_heading(entry, as_of) -> str:
     if entry.due_on is not None:
         words.append(_due_text(entry.due_on, as_of))
     text = ", ".join(words)
-    if entry.furthest_stage not in (None, entry.stage):
-        text += f" (it has entered {entry.furthest_stage})"
+    if entry.furthest_stage is not None and entry.furthest_stage != entry.stage:
+        later = shown(fw.stage(entry.furthest_stage).title)
+        text += f" (it already has records in {later})"
     return text
 
 
@@ -133,7 +134,7 @@ def next_table(result) -> str:
             if site in result.unassessed:
                 continue
         else:
-            out.append(_phased_heading(entries[0], result.as_of))
+            out.append(_phased_heading(entries[0], result.as_of, result.framework))
         for item in items:
             out.append(f"  {item.checkpoint.ljust(id_width)}  "
                        f"{_state_text(item).ljust(state_width)}  {shown(item.title)}")

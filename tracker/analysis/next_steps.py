@@ -66,8 +66,9 @@ class SiteNext:
     ``stage`` is ``complete`` for a phased site that has completed every stage,
     and None for a domains site with nothing rated complex and nothing to rate.
     ``done``/``total`` count the stage's required checkpoints and
-    ``furthest_stage`` is the last stage the site entered (phased only): a site
-    can have entered a later stage with a checkpoint of this one left undone.
+    ``furthest_stage`` is the last stage after this one in which the site already
+    has records (phased only; None when there is none): a site can have moved on to
+    a later stage with a checkpoint of this one left undone.
     """
 
     site: str
@@ -119,7 +120,21 @@ def _phased_site(framework: Framework, site: SiteStatus, plans: dict) -> SiteNex
     items = tuple(_open_item(cp, site.states.get(cp.full_id)) for cp in stage.required
                   if not is_done(cp, site.states.get(cp.full_id)))
     return SiteNext(site.site, stage.id, stage.title, plans.get((site.site_id, stage.id)),
-                    items, figures.done, figures.total, site.furthest_stage)
+                    items, figures.done, figures.total, _later_stage(framework, stage, site))
+
+
+def _later_stage(framework: Framework, current: Stage, site: SiteStatus) -> str | None:
+    """The last stage after ``current`` in which the site has any record, or None.
+
+    Not ``furthest_stage`` as such: that is the last stage *entered*, which for a site
+    that has just completed a stage is the stage it completed, before the current one."""
+    order = {s.id: i for i, s in enumerate(framework.stages)}
+    at = order[current.id]
+    later = None
+    for stage in framework.stages[at + 1:]:
+        if any(cp.full_id in site.states for cp in stage.checkpoints):
+            later = stage.id
+    return later
 
 
 def _worst_since(history: list | None, checkpoint: str, worst: str,

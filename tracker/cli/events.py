@@ -102,30 +102,50 @@ def list_events(app, site_name, since, as_of, fmt, initiative):
 @events.command("retract")
 @click.argument("event_id", type=EVENT_ID, metavar="[ID]", required=False)
 @click.option("--last", is_flag=True,
-              help="Retract the last event you (or --by) recorded, instead of giving its ID.")
-@click.option("--reason", metavar="TEXT", help="Why the event was wrong.")
+              help="Retract the last record you (or --by) made that is still in force (an "
+                   "event, a plan or a retraction), instead of giving its ID.")
+@click.option("--reason", metavar="TEXT", help="Why the record was wrong.")
 @click.option("--by", metavar="NAME",
-              help="Who is retracting it, and with --last whose event [default: your user name].")
+              help="Who is retracting it, and with --last whose record [default: your user "
+                   "name].")
 @initiative_option
 @pass_app
 def retract(app, event_id, last, reason, by, initiative):
-    """Retract a mistaken event; it stays in the log but no analysis counts it.
+    """Retract a mistaken event or plan; it stays in the log but no analysis counts it.
+
+    Any record can be retracted, a retraction too: retracting a retraction
+    makes what it retracted count again. 'scaletrack events list' shows every
+    record with its id and whether it is in force.
 
     \b
     Examples:
       scaletrack events retract 42 --reason "logged against the wrong site"
       scaletrack events retract --last --reason "typed twice"
+      scaletrack events retract 43 --reason "42 was right after all"
     """
     from tracker.store.writes import retract_event, retract_last
 
     if (event_id is None) == (not last):
         raise click.UsageError("give the ID of the event to retract, or --last (not both)")
     if last:
-        words, r = retract_last(app.store, initiative, reason, by)
-        say(f"The last event recorded by {r.recorded_by} is {words}")
+        words, done = retract_last(app.store, initiative, reason, by)
+        say(f"The last record made by {done.retraction.recorded_by} is {words}")
     else:
-        r = retract_event(app.store, initiative, event_id, reason, by)
-    say(f"Retracted event {r.retracts} (retraction is event {r.id})")
+        done = retract_event(app.store, initiative, event_id, reason, by)
+    say(retracted_words(done))
+
+
+def retracted_words(done) -> str:
+    """What a retraction did, in one line."""
+    r = done.retraction
+    if done.restorer is not None:
+        return (f"Retracted record {done.named} again, by retracting record {done.restorer}, "
+                f"which had restored it (retraction is event {r.id})")
+    if done.kind == "retract":
+        return (f"Retracted retraction {r.retracts}: record {done.restored} counts again "
+                f"(retraction is event {r.id})")
+    noun = "plan" if done.kind == "plan" else "event"
+    return f"Retracted {noun} {r.retracts} (retraction is event {r.id})"
 
 
 @cli.command()
@@ -152,7 +172,7 @@ def plan(app, site_name, stage, due, on, note, by, initiative):
     from tracker.store.writes import set_plan
 
     p, site, stage_id = set_plan(app.store, initiative, site_name, stage, due, on, note, by)
-    say(f"Planned: {site} to complete {stage_id} by {p.due_on.isoformat()}")
+    say(f"Planned: {site} to complete {stage_id} by {p.due_on.isoformat()} (plan {p.id})")
 
 
 @events.command("export")

@@ -137,6 +137,15 @@ class Checker:
                              f"{', '.join(ROW_KINDS)}")
         if not cp_text:
             raise ValueError("the checkpoint is empty")
+        if kind == "retract" and self.framework.kind == "phased" and (
+                cp_text in {s.id for s in self.framework.stages}):
+            # the retraction of a plan (or of a plan's retraction) names the plan's stage
+            if rating:
+                raise ValueError("a retract event has no rating")
+            if given_stage.strip() and given_stage.strip() != cp_text:
+                raise ValueError(f"a retraction of a plan for stage {cp_text} is in that "
+                                 f"stage, not {quoted(given_stage.strip())}")
+            return kind, cp_text, cp_text, None
         if len(cp_text) > rules.NAME_LIMIT:
             raise ValueError(f"unknown checkpoint {quoted(cp_text)} for {self.framework.id}")
         try:
@@ -172,7 +181,8 @@ class Checker:
         return got
 
     def row(self, r: dict) -> tuple:
-        """('event', values, source_id, retracts, site) / ('site', ...) / ('plan', ...),
+        """('event', values, source_id, retracts, site) / ('plan', values, source_id, '',
+        site) / ('site', ...) / ('retired', ...),
         or RowProblems saying everything that is wrong.
 
         The hot path of a large import: what repeats from row to row (initiative,
@@ -201,7 +211,7 @@ class Checker:
             if kind == "retired":
                 return self.retired_row(site, r, problems)
             if kind == "plan":
-                return self.plan(site, r, problems)
+                return self.plan(site, site_key, r, problems)
         shape_key = (kind_raw, get("checkpoint") or "", get("stage") or "", get("rating") or "")
         shape = self.shapes.get(shape_key)
         if shape is None:
@@ -261,7 +271,7 @@ class Checker:
         # zero-padded, so keys of a file in event order arrive in index order
         key = f"{self.prefix}{source_id.zfill(12) if source_id else ''}:{digest}"
         values = [self.initiative.id, site, stage, cp, kind, rating, occurred, recorded, by,
-                  note, evidence, None, source, key]
+                  note, evidence, None, source, key, None]
         return ("event", values, source_id, retracts, site_key)
 
     def site_row(self, site: str, r: dict, problems: list[str]) -> tuple:
@@ -298,7 +308,9 @@ class Checker:
             recorded = dt.datetime.strptime(recorded, "%Y-%m-%d %H:%M:%S.%f")
         return ("retired", site, on, recorded, self.recorder(r.get("recorded_by") or ""))
 
-    def plan(self, site: str, r: dict, problems: list[str]) -> tuple:
+    def plan(self, site: str, site_key: str, r: dict, problems: list[str]) -> tuple:
+        """('plan', values, event_id, '', site key): a plan is a record like an event,
+        with its stage as the checkpoint and its target in ``due_on`` (values end with it)."""
         get = r.get
         stage = (get("stage") or "").strip()
         if self.framework.kind != "phased":
@@ -323,12 +335,32 @@ class Checker:
             else None
         if refused:
             problems.append(refused)
+        source_id = (get("event_id") or "").strip()
+        if source_id and not _whole_number(source_id):
+            problems.append(f"event_id {quoted(source_id)} is not a whole number written in "
+                            "digits 0-9")
+        if (get("retracts") or "").strip():
+            problems.append("only a retract event has 'retracts'")
+        try:
+            recorded = self.stamp(get("recorded_at") or "")
+        except ValueError as exc:
+            problems.append(str(exc))
         if problems:
             raise RowProblems(problems)
         by = (get("recorded_by") or "").strip() or default_recorder()
         note = text_cell(get("note"))
         digest = hashlib.sha1("\x1f".join((site, stage, due_raw, set_raw, by, note or ""))
                               .encode("utf-8")).hexdigest()
-        return ("plan", {"site": site, "stage": stage, "due_on": due, "set_on": set_on,
-                         "recorded_by": by, "note": note,
-                         "idempotency_key": f"import-plan:{self.initiative.id}:{digest}"})
+        # With an event_id a plan is keyed like an event, so that a retraction in the file
+        # can find it; without one (files written before plans were records) it keeps the
+        # key those imports gave it, so importing such a file again adds nothing.
+        source_id = str(int(source_id)) if source_id else ""
+        key = (f"{self.prefix}{source_id.zfill(12)}:{digest}" if source_id
+               else f"import-plan:{self.initiative.id}:{digest}")
+        source = (get("source") or "").strip()
+        source = "import" if source in ("", "plan") else source
+        values = [self.initiative.id, site, stage, stage, "plan", None,
+                  set_on if self.as_objects else set_raw.strip(), recorded, by,
+                  note, None, None, source, key,
+                  due if self.as_objects else due.isoformat()]
+        return ("plan", values, source_id, "", site_key)

@@ -1,4 +1,5 @@
-"""An initiative's sites, plans and events as rows of the documented columns.
+"""An initiative's sites and records (events, plans, retractions) as rows of the
+documented columns.
 
 Rows are plain tuples in ``COLUMNS`` order, read a batch at a time and written
 with the csv and json modules as they come, so exporting a million events
@@ -36,7 +37,7 @@ from tracker.store.listing import BATCH
 from tracker.store.prefetch import prefetched
 from tracker.streamed import _json_column
 from tracker.store.queries import resolve_initiative
-from tracker.store.schema import FrameworkSnapshot, Plan, Site, SiteChange
+from tracker.store.schema import FrameworkSnapshot, Site, SiteChange
 
 KIND = COLUMNS.index("kind")
 # A cell can need the formula guard only if it starts with one of these (see neutralise).
@@ -71,25 +72,29 @@ def _stamp(value) -> str:
 # dates formatted by the database as the export writes them (YYYY-MM-DD, and
 # YYYY-MM-DDTHH:MM:SSZ with any fraction of a second cut off, as _stamp does).
 # "+ 0" keeps SQLite scanning the table in primary-key order instead of sorting it.
-_EVENTS = ("SELECT id, site_id, stage, checkpoint, kind, rating, {occurred_on}, {recorded_at}, "
-           "recorded_by, note, evidence, retracts, source FROM events "
-           "WHERE initiative_id + 0 = {param} ORDER BY id")
+# A plan is written as export files have always had it: its stage, no checkpoint, the
+# day it was agreed in occurred_on and the target in due_on; now with its event_id, so
+# that a retraction of it can point at it.
+_EVENTS = ("SELECT id, site_id, stage, CASE WHEN kind = 'plan' THEN NULL ELSE checkpoint END, "
+           "kind, rating, {occurred_on}, {recorded_at}, recorded_by, note, evidence, retracts, "
+           "source, {due_on} FROM events WHERE initiative_id + 0 = {param} ORDER BY id")
 _DIALECTS = {
     # SQLAlchemy keeps a date on SQLite as 'YYYY-MM-DD' and a timestamp as
     # 'YYYY-MM-DD HH:MM:SS.ffffff' (tests/test_listing_export.py checks that it still does)
     "sqlite": _EVENTS.format(
-        occurred_on="occurred_on", param="?",
+        occurred_on="occurred_on", param="?", due_on="due_on",
         recorded_at="substr(recorded_at, 1, 10) || 'T' || substr(recorded_at, 12, 8) || 'Z'"),
     # with DateStyle ISO (set for the transaction), a date as text is 'YYYY-MM-DD' and a
     # timestamp 'YYYY-MM-DD HH:MM:SS[.ffffff]'; to_char would take twice the server's time
     "postgresql": _EVENTS.format(
-        occurred_on="occurred_on::text", param="%s",
+        occurred_on="occurred_on::text", param="%s", due_on="due_on::text",
         recorded_at="replace(left(recorded_at::text, 19), ' ', 'T') || 'Z'"),
 }
 
 
 def export_rows(store: Store, initiative_name: str | None) -> Iterator[tuple]:
-    """Every site, plan and event of the initiative as a tuple in ``COLUMNS`` order.
+    """Every site and record (event, plan, retraction) of the initiative as a tuple in
+    ``COLUMNS`` order.
 
     The database and the initiative are checked before this returns, so a caller
     can open its output only once it is known there is something to write.
@@ -128,13 +133,6 @@ def _batches(store: Store, initiative_name: str | None) -> Iterator[list[tuple] 
             rows.append((None, *head, name, None, None, "retired", None, retired_on.isoformat(),
                          _stamp(at) if at else None, by, None, None, None, None, None, None))
         yield rows
-        plans = (select(Site.name, Plan.stage, Plan.set_on, Plan.recorded_at,
-                        Plan.recorded_by, Plan.note, Plan.due_on)
-                 .join(Site, Site.id == Plan.site_id)
-                 .where(Plan.initiative_id == initiative.id).order_by(Plan.id))
-        yield [(None, *head, site, stage, None, "plan", None, set_on.isoformat(),
-                _stamp(recorded_at), by, note, None, None, "plan", due_on.isoformat(), None)
-               for site, stage, set_on, recorded_at, by, note, due_on in session.execute(plans)]
         connection = session.connection()
         dialect = connection.dialect.name
         driver = connection.connection.dbapi_connection
@@ -153,9 +151,10 @@ def _batches(store: Store, initiative_name: str | None) -> Iterator[list[tuple] 
             for batch in batches:
                 yield [(event_id, *head, names[site_id], stage, checkpoint, kind, rating,
                         occurred_on, recorded_at, by, note, evidence, retracts, source,
-                        None, None)
+                        due_on, None)
                        for (event_id, site_id, stage, checkpoint, kind, rating, occurred_on,
-                            recorded_at, by, note, evidence, retracts, source) in batch]
+                            recorded_at, by, note, evidence, retracts, source, due_on)
+                       in batch]
         finally:
             cursor.close()
 

@@ -10,8 +10,9 @@ An export imported back into the database it came from adds nothing either:
 a row whose ``event_id`` is an event this database already held, with the
 same content, *is* that event.  A retraction points at an ``event_id`` on an
 earlier line of the same file, never at an event of another file; the same
-rules as ``events retract`` apply (no retraction of a retraction, one
-retraction an event).
+rules as ``events retract`` apply (one retraction a record; a retraction of a
+retraction restores what that retracted).  Plans are records too: a plan row
+with an ``event_id`` can be retracted like an event.
 
 Memory grows with the number of sites and retractions, plus 24 bytes a row
 with an ``event_id`` (its id, line and a digest of its content, in arrays),
@@ -39,7 +40,7 @@ from tracker.rules import DATE_COLUMNS, EARLIEST_LIKELY, unlikely_date
 from tracker.store import Store
 from tracker.store.bulk import BulkLoad
 from tracker.store.queries import former_names, framework_of, name_key, resolve_initiative
-from tracker.store.schema import Plan, Site, SiteChange, utcnow
+from tracker.store.schema import Event, Site, SiteChange, utcnow
 from tracker.store.writes import retirement_refused
 
 MAX_PROBLEMS = 50
@@ -84,10 +85,10 @@ class ImportProblems(BadInput):
 
 EVENT_COLUMNS = ("initiative_id", "site_id", "stage", "checkpoint", "kind", "rating",
                  "occurred_on", "recorded_at", "recorded_by", "note", "evidence", "retracts",
-                 "source", "idempotency_key")
+                 "source", "idempotency_key", "due_on")
 # what must match for a row to be the database's own event of the same id
 SAME_EVENT = ("site_id", "checkpoint", "kind", "rating", "occurred_on", "recorded_at",
-              "recorded_by", "note", "evidence")
+              "recorded_by", "note", "evidence", "due_on")
 SAME_AT = [EVENT_COLUMNS.index(c) for c in SAME_EVENT]
 
 
@@ -180,7 +181,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         batch: list = []
         candidates: list = []  # (slot in ids, values) of rows that may be this database's own
         retractions: list = []
-        plans: list = []
+        plans: list = []  # (line, values, slot) of plan rows, written after the events
 
         def site_id(name: str, region=None, joined_on=None) -> int:
             key = name_key(name)
@@ -216,18 +217,16 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
             if kind == "warning":
                 _warn(result, line, row[1])
                 continue
-            if kind in ("site", "retired", "plan"):
-                name = row[1]["site"] if kind == "plan" else row[1]
+            if kind in ("site", "retired"):
+                name = row[1]
                 renamed = former.get(name_key(name)) if name_key(name) not in site_ids else None
                 if renamed:
                     _problem(result, line, renamed)
                 elif kind == "site":
                     site_id(row[1], row[2], row[3])
-                elif kind == "retired":
+                else:
                     retired.setdefault(name_key(name), row[2].isoformat())
                     retirements.append((line, row))
-                else:
-                    plans.append((line, row[1]))
                 continue
             values, source_id, retracts, site_key = row[1], row[2], row[3], row[4]
             site_name, sid = values[1], site_ids.get(site_key)
@@ -236,10 +235,16 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 continue
             off = retired.get(site_key)
             if off and values[4] != "retract" and str(values[6]) >= off:
+                what = "plans" if kind == "plan" else "events"
                 _problem(result, line, f"site '{site_name}' was retired on {off}: it takes no "
-                                       f"events dated on or after that ({values[6]} given)")
+                                       f"{what} dated on or after that ({values[6]} given)")
                 continue
             values[1] = sid if sid is not None else site_id(site_name)
+            if kind == "plan":
+                result.plans += 1
+                slot = ids.add(int(source_id), line, values[13]) if source_id else -1
+                plans.append((line, values, slot))
+                continue
             on = joined.get(site_key)
             if on and EARLIEST <= str(values[6]) < on:  # before 2000: warned already
                 _warn(result, line, unlikely_date(dt.date.fromisoformat(str(values[6])),
@@ -266,6 +271,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                                    "one id")
         # a failed or dry run rolls back, and the rollback restores the index
         bulk.finish(rebuild=not (result.problem_count or dry_run))
+        _plans(conn, result, plans, ids, held, insert_sql, initiative.id)
         _retract(conn, result, checker.prefix, retractions, ids, held, insert_sql,
                  initiative.id)
         for line, (_, name, on, recorded_at, by) in retirements:
@@ -290,27 +296,6 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                                    idempotency_key=f"import-retired:{site.id}:{on.isoformat()}"))
             session.flush()
             result.retired_sites.append(site.name)
-        existing = set(session.execute(select(
-            Plan.site_id, Plan.stage, Plan.due_on, Plan.set_on, Plan.recorded_by, Plan.note)
-            .where(Plan.initiative_id == initiative.id)).all())
-        for line, plan in plans:
-            off = retired.get(name_key(plan["site"]))
-            if off and plan["set_on"].isoformat() >= off:
-                _problem(result, line, f"site '{plan['site']}' was retired on {off}: it takes "
-                                       f"no plans dated on or after that "
-                                       f"({plan['set_on'].isoformat()} given)")
-                continue
-            values = {"initiative_id": initiative.id, "site_id": site_id(plan["site"]),
-                      "recorded_at": utcnow(), **{k: v for k, v in plan.items() if k != "site"}}
-            result.plans += 1
-            same = (values["site_id"], values["stage"], values["due_on"], values["set_on"],
-                    values["recorded_by"], values["note"])
-            if result.problem_count or same in existing:
-                continue
-            existing.add(same)
-            # the ids inserted, counted: psycopg reports rowcount -1 for this insert
-            result.plans_added += len(conn.execute(
-                _insert_ignoring_duplicates(conn, Plan).returning(Plan.id), values).all())
         if result.problem_count:
             ordered = [f"line {line}: {text}" for line, text in sorted(result.found, key=_line)]
             raise ImportProblems(str(path), ordered, result.problem_count)
@@ -347,9 +332,45 @@ def _own_events(conn, initiative_id: int, candidates: list, ids: _Ids) -> set[in
     return mine
 
 
+def _plans(conn, result: ImportResult, plans: list, ids: _Ids, held: int, insert_sql: str,
+           initiative_id: int) -> None:
+    """Write the file's plans (few, so after the events and in one go), leaving out the
+    database's own (same event_id and content) and, for a plan row without an event_id
+    (a file written before plans were records), a plan the database already holds with
+    the same site, stage, dates, recorder and note."""
+    if not plans or result.problem_count:
+        return
+    own = [(slot, values) for _, values, slot in plans if slot >= 0 and ids.ids[slot] <= held]
+    mine = _own_events(conn, initiative_id, own, ids) if own else set()
+    held_plans = {tuple(map(_text, row)) for row in conn.execute(
+        select(Event.site_id, Event.stage, Event.due_on, Event.occurred_on, Event.recorded_by,
+               Event.note).where(Event.initiative_id == initiative_id, Event.kind == "plan"))}
+    ready = []
+    for _line, values, slot in plans:
+        if id(values) in mine:
+            continue
+        same = tuple(map(_text, (values[1], values[2], values[14], values[6], values[8],
+                                 values[9])))
+        if slot < 0 and same in held_plans:
+            continue
+        held_plans.add(same)
+        ready.append(tuple(values))
+    if ready:
+        result.plans_added += conn.exec_driver_sql(insert_sql, ready).rowcount
+
+
+def _text(value):
+    """A value as comparable text: dates in ISO form, however the driver gave them."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def _retract(conn, result: ImportResult, prefix: str, retractions: list, ids: _Ids,
              held: int, insert_sql: str, initiative_id: int) -> None:
-    """Check and write the file's retractions, each against an earlier line of the file."""
+    """Check and write the file's retractions, each against an earlier line of the file.
+
+    A retraction of a retraction of the same file needs its target written first, so
+    retractions are written in rounds: those of events and plans, then those of the
+    first round's retractions, and so on (a chain is rarely longer than two)."""
     if not retractions:
         return
     own = [(slot, values) for _, values, target, slot in retractions
@@ -360,11 +381,9 @@ def _retract(conn, result: ImportResult, prefix: str, retractions: list, ids: _I
     info = ids.find({target for _, _, target, _ in retractions})
     retraction_ids = {ids.ids[slot] for _, _, _, slot in retractions if slot >= 0}
     retracted: dict[int, int] = {}
-    ready: list[tuple] = []
-    find = _select_sql(conn, "SELECT id FROM events WHERE idempotency_key >= {} "
-                             "AND idempotency_key < {}")
-    earlier = _select_sql(conn, "SELECT id, idempotency_key FROM events WHERE retracts = {}")
-    for line, values, target, _slot in retractions:
+    depth: dict[int, int] = {}  # event_id of a retraction of the file -> its round
+    rounds: dict[int, list] = {}
+    for line, values, target, slot in retractions:
         if id(values) in mine:
             continue  # this database's own retraction, already recorded
         values[11] = None
@@ -373,11 +392,6 @@ def _retract(conn, result: ImportResult, prefix: str, retractions: list, ids: _I
             _problem(result, line, f"retracts event_id {target}, which is not on an earlier "
                                    "line of this file")
             continue
-        if target in retraction_ids:
-            _problem(result, line, f"event_id {target} (line {where[0]}) is itself a "
-                                   "retraction; to restore what it retracted, add that event "
-                                   "again")
-            continue
         if target in retracted:
             _problem(result, line, f"event_id {target} is already retracted on line "
                                    f"{retracted[target]}")
@@ -385,26 +399,37 @@ def _retract(conn, result: ImportResult, prefix: str, retractions: list, ids: _I
         retracted[target] = line
         if result.problem_count:
             continue  # keep checking, stop writing
-        if where[1] == ORIGIN:
-            db_id = target
-        else:
-            start = f"{prefix}{str(target).zfill(12)}:{(where[1] << 1):016x}"[:-1]
-            found = [r[0] for r in conn.exec_driver_sql(find, (start, start + "~"))]
-            if not found:
-                _problem(result, line, f"retracts event_id {target}, which was not imported")
+        n = depth.get(target, -1) + 1 if target in retraction_ids else 0
+        if slot >= 0:
+            depth[ids.ids[slot]] = n
+        rounds.setdefault(n, []).append((line, values, target, where))
+    find = _select_sql(conn, "SELECT id FROM events WHERE idempotency_key >= {} "
+                             "AND idempotency_key < {}")
+    earlier = _select_sql(conn, "SELECT id, idempotency_key FROM events WHERE retracts = {}")
+    for n in sorted(rounds):
+        ready: list[tuple] = []
+        for line, values, target, where in rounds[n]:
+            if where[1] == ORIGIN:
+                db_id = target
+            else:
+                start = f"{prefix}{str(target).zfill(12)}:{(where[1] << 1):016x}"[:-1]
+                found = [r[0] for r in conn.exec_driver_sql(find, (start, start + "~"))]
+                if not found:
+                    _problem(result, line, f"retracts event_id {target}, which was not "
+                                           "imported")
+                    continue
+                db_id = found[0]
+            # an event this import added can have no retraction but this import's own
+            before = conn.exec_driver_sql(earlier, (db_id,)).first() if db_id <= held else None
+            if before is not None:
+                if before[1] != values[13]:
+                    _problem(result, line, f"event_id {target} was already retracted, by "
+                                           f"event {before[0]}")
                 continue
-            db_id = found[0]
-        # an event this import added can have no retraction but this import's own
-        before = conn.exec_driver_sql(earlier, (db_id,)).first() if db_id <= held else None
-        if before is not None:
-            if before[1] != values[13]:
-                _problem(result, line, f"event_id {target} was already retracted, by event "
-                                       f"{before[0]}")
-            continue
-        values[11] = db_id
-        ready.append(tuple(values))
-    if ready and not result.problem_count:
-        result.added += conn.exec_driver_sql(insert_sql, ready).rowcount
+            values[11] = db_id
+            ready.append(tuple(values))
+        if ready and not result.problem_count:
+            result.added += conn.exec_driver_sql(insert_sql, ready).rowcount
 
 
 def _checked_rows(path: Path, checker: Checker, on_bytes: Callable[[int], None] | None

@@ -32,7 +32,7 @@ from tracker.store.schema import Event
 DEFER_AFTER = 250_000
 CACHE_KIB = 65_536
 ANALYSIS_LIMIT = 1000  # rows of each index SQLite's ANALYZE samples
-ANALYZED = ("events", "sites", "plans")
+ANALYZED = ("events", "sites")
 COVERING = next(ix for ix in Event.__table__.indexes if ix.name == "ix_events_site_checkpoint")
 
 

@@ -20,22 +20,27 @@ from sqlalchemy.orm import aliased
 from tracker.errors import BadInput
 from tracker.store import Store
 from tracker.store.queries import find_site, resolve_initiative
+from tracker.store.records import Retractions
 from tracker.store.schema import Event, Site
 
 BATCH = 2000
 
 # The columns of 'events list', in order; a table shows TABLE_COLUMNS of them.
+# A plan's row has kind 'plan', its stage id as the checkpoint and its target in due_on;
+# in_force says whether the record counts (not retracted, or retracted and restored).
 LIST_COLUMNS = ("id", "occurred_on", "site", "checkpoint", "kind", "rating", "recorded_by",
-                "note", "evidence", "recorded_at", "source", "retracts", "retracted_by")
-TABLE_COLUMNS = ("id", "occurred_on", "site", "checkpoint", "kind", "rating", "note",
-                 "retracted_by")
+                "note", "evidence", "recorded_at", "source", "retracts", "retracted_by",
+                "due_on", "in_force")
+TABLE_COLUMNS = ("id", "occurred_on", "site", "checkpoint", "kind", "rating", "due_on",
+                 "note", "retracted_by", "in_force")
 
 
 def list_events(store: Store, initiative_name: str | None, site_name: str | None = None,
                 since: dt.date | None = None,
                 as_of: dt.date | None = None) -> Iterator[dict]:
-    """Every event of the initiative, oldest first, with its site's name and the id of
-    the event retracting it (if any), as dicts keyed by ``LIST_COLUMNS`` (dates and
+    """Every record of the initiative (events, plans, retractions), oldest first, with
+    its site's name, the id of the record retracting it (if any) and whether it is in
+    force as of ``as_of`` (``store.records``), as dicts keyed by ``LIST_COLUMNS`` (dates and
     times in ISO form).
 
     The initiative and site are checked before the first row is produced, so a bad
@@ -68,7 +73,8 @@ def _batches(store, initiative_name, site_name, since, as_of):
         initiative = resolve_initiative(session, initiative_name)
         query = (select(Event.id, Event.occurred_on, Site.name, Event.checkpoint, Event.kind,
                         Event.rating, Event.recorded_by, Event.note, Event.evidence,
-                        Event.recorded_at, Event.source, Event.retracts, retraction.id)
+                        Event.recorded_at, Event.source, Event.retracts, retraction.id,
+                        Event.due_on)
                  .join(Site, Event.site_id == Site.id)
                  .outerjoin(retraction, retracted)
                  .where(Event.initiative_id == initiative.id)
@@ -79,8 +85,12 @@ def _batches(store, initiative_name, site_name, since, as_of):
             query = query.where(Event.occurred_on >= since)
         if as_of is not None:
             query = query.where(Event.occurred_on <= as_of)
+        chain = Retractions.read(session, initiative.id, as_of)
+        standing = chain.by_target
         yield None
         result = session.execute(query.execution_options(yield_per=BATCH))
-        for batch in result.partitions():  # occurred_on and recorded_at in ISO form
-            yield [(row[0], row[1].isoformat(), *row[2:9], row[9].isoformat(), *row[10:])
+        for batch in result.partitions():  # dates and times in ISO form
+            yield [(row[0], row[1].isoformat(), *row[2:9], row[9].isoformat(), *row[10:13],
+                    row[13].isoformat() if row[13] is not None else None,
+                    row[0] not in standing or chain.in_force(row[0]))
                    for row in batch]

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, aliased
 
 from tracker.catalog import Framework
 from tracker.errors import BadInput, UnknownName
-from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site, SiteChange
+from tracker.store.records import withdrawn_ids
+from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Site, SiteChange
 
 
 def name_key(name: str) -> str:
@@ -154,7 +155,7 @@ def checkpoint_states(session: Session, initiative_id: int, as_of: dt.date,
                       with_previous: bool = False) -> Iterator[CheckpointState]:
     """One row per site and checkpoint with any live event on or before ``as_of``.
 
-    Live means not a retraction and not retracted.  A checkpoint's state is its
+    Live means not a retraction, not a plan, and in force (``store.records``).  A checkpoint's state is its
     latest status event (ticked checkpoints) or rating (rated ones): the one
     with the latest date, and of events on the same date the one recorded last
     (the higher id).  ``with_previous`` also finds each checkpoint's previous
@@ -176,8 +177,8 @@ def checkpoint_states(session: Session, initiative_id: int, as_of: dt.date,
     # more than the query) and are converted once per distinct value by ``day`` below.
     query = (select(Event.site_id, Event.checkpoint, type_coerce(Event.occurred_on, String),
                     Event.kind, Event.rating, Event.id)
-             .where(Event.initiative_id == initiative_id, Event.kind != "retract",
-                    Event.occurred_on <= as_of))
+             .where(Event.initiative_id == initiative_id,
+                    Event.kind.not_in(("retract", "plan")), Event.occurred_on <= as_of))
     # (site, checkpoint) -> [first_on, last_on, state (on, id, kind, rating) or None,
     #                        first_state_on, previous rating state (on, id, rating) or None]
     fold: dict[tuple[int, str], list] = {}
@@ -225,24 +226,30 @@ def checkpoint_states(session: Session, initiative_id: int, as_of: dt.date,
 
 
 def retracted_ids(session: Session, initiative_id: int) -> set[int]:
-    """The ids of the initiative's retracted events: one read of the retractions,
-    whatever their date (a retraction withdraws its event for every as-of date)."""
-    return set(session.scalars(
-        select(Event.retracts).where(Event.initiative_id == initiative_id,
-                                     Event.kind == "retract", Event.retracts.is_not(None))))
+    """The ids of the initiative's records that no analysis counts: retracted, and not
+    restored by a retraction of the retraction (``records.withdrawn_ids``), whatever
+    the date of the retractions (one withdraws its record for every as-of date)."""
+    return withdrawn_ids(session, initiative_id)
 
 
 def latest_plans(session: Session, initiative_id: int,
                  as_of: dt.date) -> dict[tuple[int, str], dt.date]:
-    """The due date in force on ``as_of`` for each (site, stage) with a plan."""
-    ranked = (
-        select(Plan.site_id, Plan.stage, Plan.due_on,
-               func.row_number().over(partition_by=(Plan.site_id, Plan.stage),
-                                      order_by=(Plan.set_on.desc(), Plan.id.desc())).label("rn"))
-        .where(Plan.initiative_id == initiative_id, Plan.set_on <= as_of).subquery())
-    rows = session.execute(select(ranked.c.site_id, ranked.c.stage, ranked.c.due_on)
-                           .where(ranked.c.rn == 1))
-    return {(site_id, stage): due for site_id, stage, due in rows}
+    """The due date in force on ``as_of`` for each (site, stage) with a plan: of the
+    plans in force agreed on or before ``as_of``, the one agreed last (of one day, the
+    one recorded last).  Plans are few, so they are read and ranked here."""
+    withdrawn = withdrawn_ids(session, initiative_id)
+    rows = session.execute(
+        select(Event.id, Event.site_id, Event.stage, Event.due_on, Event.occurred_on)
+        .where(Event.initiative_id == initiative_id, Event.kind == "plan",
+               Event.occurred_on <= as_of))
+    best: dict[tuple[int, str], tuple] = {}
+    for plan_id, site_id, stage, due, agreed in rows:
+        if plan_id in withdrawn:
+            continue
+        held = best.get((site_id, stage))
+        if held is None or (agreed, plan_id) > held[:2]:
+            best[(site_id, stage)] = (agreed, plan_id, due)
+    return {key: due for key, (_, _, due) in best.items()}
 
 
 def rating_history(session: Session, initiative_id: int,

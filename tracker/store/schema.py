@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint)
+                        Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracker.rules import EVENT_KINDS, STATUS_KINDS  # noqa: F401  (the rule lives there)
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 
 def utcnow() -> dt.datetime:
@@ -115,13 +115,27 @@ class SiteChange(Base):
 
 
 class Event(Base):
+    """One record of the log: an event about a checkpoint, a plan or a retraction.
+
+    A plan (kind ``plan``) is a record like any other, so that it shares the one id
+    space, can be listed and retracted: its stage id is in ``stage`` and ``checkpoint``,
+    ``occurred_on`` is the day it was agreed and ``due_on`` the target date (``due_on``
+    is empty on every other kind).  A retraction (kind ``retract``) points at the
+    record it withdraws with ``retracts``; a retraction can itself be retracted, which
+    makes what it retracted count again (``store.records.withdrawn_ids``).
+    """
+
     __tablename__ = "events"
     __table_args__ = (
         CheckConstraint("kind IN ('started', 'done', 'blocked', 'reopened', 'rated', "
-                        "'note', 'retract')", name="ck_events_kind"),
+                        "'note', 'retract', 'plan')", name="ck_events_kind"),
         # Covers the analyses' one ordered scan, so it never touches the table itself.
         Index("ix_events_site_checkpoint", "initiative_id", "site_id", "checkpoint",
               "occurred_on", "kind", "rating"),
+        # Plans and retractions are a few per cent of the log; analyses read them apart.
+        Index("ix_events_plans_retractions", "initiative_id", "kind",
+              sqlite_where=text("kind IN ('plan', 'retract')"),
+              postgresql_where=text("kind IN ('plan', 'retract')")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -141,22 +155,4 @@ class Event(Base):
     source: Mapped[str] = mapped_column(String(200), default="cli")
     idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True,
                                                         unique=True)
-
-
-class Plan(Base):
-    """A target date for a site to complete a stage; a later plan supersedes."""
-
-    __tablename__ = "plans"
-    __table_args__ = (Index("ix_plans_site_stage", "initiative_id", "site_id", "stage"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"))
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
-    stage: Mapped[str] = mapped_column(String(100))
-    due_on: Mapped[dt.date] = mapped_column(Date)
-    set_on: Mapped[dt.date] = mapped_column(Date)
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    recorded_by: Mapped[str] = mapped_column(String(200))
-    note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True,
-                                                        unique=True)
+    due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)

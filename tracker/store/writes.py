@@ -29,7 +29,8 @@ from tracker.rules import clean_name, look_alike
 from tracker.rules import event_kind as _rule
 from tracker.store import Store
 from tracker.store.queries import (find_site, framework_of, name_key, resolve_initiative)
-from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site, SiteChange
+from tracker.store.records import Retractions, describe, withdrawn_ids
+from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Site, SiteChange
 
 
 def default_recorder() -> str:
@@ -272,10 +273,11 @@ def retirement_refused(session: Session, site: Site, on: dt.date) -> str | None:
     if site.joined_on is not None and on <= site.joined_on:
         return (f"site '{site.name}' joined on {site.joined_on.isoformat()}; retire it after "
                 f"that, not on {on.isoformat()}")
-    retracted = select(Event.retracts).where(Event.initiative_id == site.initiative_id,
-                                             Event.retracts.is_not(None))
-    last = session.scalar(select(func.max(Event.occurred_on)).where(
-        Event.site_id == site.id, Event.kind != "retract", Event.id.not_in(retracted)))
+    withdrawn = withdrawn_ids(session, site.initiative_id)
+    last = max((day for record, day in session.execute(
+        select(Event.id, Event.occurred_on).where(
+            Event.site_id == site.id, Event.kind != "retract", Event.occurred_on >= on))
+        if record not in withdrawn), default=None)
     if last is not None and last >= on:
         return (f"site '{site.name}' has events up to {last.isoformat()}; retire it after its "
                 f"last event, or retract the events dated on or after {on.isoformat()} first")
@@ -375,85 +377,126 @@ def log_batch(store: Store, initiative_name: str | None, entries: list[dict],
     return _insert(store, tx, "an event in the batch was recorded already")
 
 
+@dataclass(frozen=True)
+class Retracted:
+    """What ``events retract`` did: the new retraction, the record the user named, and
+    (when that record had been restored) the restoring retraction that was retracted."""
+
+    retraction: Event
+    named: int
+    restorer: int | None = None
+    kind: str = ""  # the kind of the record retracted
+    restored: int | None = None  # when that was a retraction: the record it restored
+
+
 def retract_event(store: Store, initiative_name: str | None, event_id: int,
                   reason: str | None = None, by: str | None = None,
-                  on: dt.date | None = None) -> Event:
-    """Add a retraction of one event; the event itself stays in the log."""
+                  on: dt.date | None = None) -> Retracted:
+    """Withdraw one record (an event, a plan or a retraction) by adding a retraction;
+    the record stays in the log.  Retracting a retraction makes what it retracted count
+    again.  A record that was retracted and then restored is withdrawn again by
+    retracting the retraction that restored it (``events.retracts`` stays unique)."""
     key = uuid.uuid4().hex
-    by = by or default_recorder()
+    by = (by or "").strip() or default_recorder()
 
-    def tx(session: Session) -> Event:
+    def tx(session: Session) -> Retracted:
         initiative = resolve_initiative(session, initiative_name)
         return _retract(session, initiative, event_id, reason, by, on, key)
 
-    return _insert(store, tx, f"event {event_id} was already retracted")
+    return _insert(store, tx, f"record {event_id} was retracted at the same moment by "
+                              "someone else; see 'scaletrack events list'")
 
 
 def retract_last(store: Store, initiative_name: str | None, reason: str | None = None,
-                 by: str | None = None) -> tuple[str, Event]:
-    """Retract the last event ``by`` recorded; returns what it was, in words, and the retraction.
+                 by: str | None = None) -> tuple[str, Retracted]:
+    """Retract the last record ``by`` made that is in force (an event, a plan or a
+    retraction: undoing a retraction restores what it retracted); returns what it was,
+    in words, and what was done.
 
     "Last" is by recording order (the id), not by the date it happened: undoing the
-    last thing typed is what ``events retract --last`` is for.  Events already
-    retracted, and retractions, are passed over.
+    last thing typed is what ``events retract --last`` is for.
     """
     key = uuid.uuid4().hex
-    by = by or default_recorder()
+    by = (by or "").strip() or default_recorder()
 
-    def tx(session: Session) -> tuple[str, Event]:
+    def tx(session: Session) -> tuple[str, Retracted]:
         initiative = resolve_initiative(session, initiative_name)
-        retracted = select(Event.retracts).where(Event.initiative_id == initiative.id,
-                                                 Event.retracts.is_not(None))
-        target = session.scalar(
-            select(Event).where(Event.initiative_id == initiative.id, Event.recorded_by == by,
-                                Event.kind != "retract", Event.id.not_in(retracted))
-            .order_by(Event.id.desc()).limit(1))
+        withdrawn = withdrawn_ids(session, initiative.id)
+        query = (select(Event).where(Event.initiative_id == initiative.id,
+                                     Event.recorded_by == by).order_by(Event.id.desc()))
+        target = next((e for e in session.scalars(query.execution_options(yield_per=100))
+                       if e.id not in withdrawn), None)
         if target is None:
-            raise BadInput(f"{by} has recorded no event in '{initiative.name}' that is not "
-                           "already retracted; give the event's id (see 'scaletrack events "
-                           "list')")
-        site = session.get(Site, target.site_id)
-        what = f"rated {target.rating}" if target.kind == "rated" else target.kind
-        words = (f"event {target.id}: {site.name}, {target.checkpoint} {what} on "
-                 f"{target.occurred_on.isoformat()}")
-        return words, _retract(session, initiative, target.id, reason, by, None, key)
+            raise BadInput(f"{by} has recorded nothing in '{initiative.name}' that is still "
+                           "in force; give the record's id (see 'scaletrack events list')")
+        return (_words(session, target),
+                _retract(session, initiative, target.id, reason, by, None, key))
 
-    return _insert(store, tx, "that event was already retracted")
+    return _insert(store, tx, "that record was retracted at the same moment by someone "
+                              "else; see 'scaletrack events list'")
+
+
+def _words(session: Session, record: Event) -> str:
+    """'event 12: Leeds, set-up.baseline done on 2026-03-01', 'plan 14: ...'."""
+    site = session.get(Site, record.site_id)
+    noun = {"plan": "plan", "retract": "retraction"}.get(record.kind, "event")
+    if record.kind == "retract":
+        retracted = session.get(Event, record.retracts)
+        return (f"retraction {record.id} (of {_words(session, retracted)}), recorded "
+                f"{record.occurred_on.isoformat()}")
+    if record.kind == "plan":
+        return (f"plan {record.id}: {site.name} to complete {record.stage} by "
+                f"{record.due_on.isoformat()}, agreed on {record.occurred_on.isoformat()}")
+    return (f"{noun} {record.id}: {site.name}, "
+            f"{describe(record.kind, record.rating, record.checkpoint, record.due_on)} on "
+            f"{record.occurred_on.isoformat()}")
 
 
 def _retract(session: Session, initiative: Initiative, event_id: int, reason: str | None,
-             by: str, on: dt.date | None, key: str) -> Event:
+             by: str, on: dt.date | None, key: str) -> Retracted:
+    earlier = session.scalar(select(Event).where(Event.idempotency_key == key))
+    if earlier is not None:  # a retried attempt whose first try was committed
+        hit = session.get(Event, earlier.retracts)
+        return Retracted(earlier, event_id, earlier.retracts
+                         if earlier.retracts != event_id else None, hit.kind, hit.retracts)
     target = session.get(Event, event_id)
     if target is None:
-        raise BadInput(f"there is no event {event_id}; see 'scaletrack events list'")
+        raise BadInput(f"there is no record {event_id}; see 'scaletrack events list'")
     if target.initiative_id != initiative.id:
         other = session.get(Initiative, target.initiative_id)
-        raise BadInput(f"event {event_id} belongs to initiative '{other.name}', not "
+        raise BadInput(f"record {event_id} belongs to initiative '{other.name}', not "
                        f"'{initiative.name}'; choose it with -i")
-    if target.kind == "retract":
-        raise BadInput(f"event {event_id} is itself a retraction; to restore what it "
-                       "retracted, log that event again")
-    earlier = session.scalar(select(Event).where(Event.retracts == event_id))
-    if earlier is not None:
-        if earlier.idempotency_key == key:
-            return earlier
-        raise Conflict(f"event {event_id} was already retracted by event {earlier.id} "
-                       f"(recorded {earlier.recorded_at:%Y-%m-%d} by {earlier.recorded_by})")
-    retraction = Event(initiative_id=initiative.id, site_id=target.site_id,
-                       stage=target.stage, checkpoint=target.checkpoint, kind="retract",
+    chain = Retractions.read(session, initiative.id)
+    if not chain.in_force(event_id):
+        by_id = chain.by_target[event_id]
+        retraction = session.get(Event, by_id)
+        top = chain.top(event_id)
+        raise Conflict(f"record {event_id} is already retracted, by record {by_id} "
+                       f"(recorded {retraction.recorded_at:%Y-%m-%d} by "
+                       f"{retraction.recorded_by}); to make it count again, retract record "
+                       f"{top}")
+    # In force with a line of retractions above it: it was retracted and restored.
+    # Retracting the top of the line withdraws it again (one retraction a record).
+    aim = chain.top(event_id)
+    above = session.get(Event, aim) if aim != event_id else target
+    retraction = Event(initiative_id=initiative.id, site_id=above.site_id,
+                       stage=above.stage, checkpoint=above.checkpoint, kind="retract",
                        occurred_on=on or dt.date.today(), recorded_by=by, note=reason,
-                       retracts=event_id, source="cli", idempotency_key=key)
+                       retracts=aim, source="cli", idempotency_key=key)
     session.add(retraction)
     session.flush()
-    return retraction
+    return Retracted(retraction, event_id, aim if aim != event_id else None, above.kind,
+                     above.retracts)
 
 
 def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id: str,
              due_on: dt.date, set_on: dt.date | None = None, note: str | None = None,
-             by: str | None = None) -> tuple[Plan, str, str]:
-    """Record a target date for a site to complete a stage; earlier plans stay recorded."""
+             by: str | None = None) -> tuple[Event, str, str]:
+    """Record a target date for a site to complete a stage, as a record of kind 'plan'
+    (``due_on`` the target, ``occurred_on`` the day it was agreed); earlier plans stay
+    recorded."""
     key = uuid.uuid4().hex
-    by = by or default_recorder()
+    by = (by or "").strip() or default_recorder()
     set_on = set_on or dt.date.today()
 
     def tx(session: Session):
@@ -467,11 +510,12 @@ def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id
         if site.retired_on is not None and set_on >= site.retired_on:
             raise BadInput(retired_message(site, set_on, "plans"))
         check_plan_dates(due_on, set_on)
-        existing = session.scalar(select(Plan).where(Plan.idempotency_key == key))
+        existing = session.scalar(select(Event).where(Event.idempotency_key == key))
         if existing is None:
-            existing = Plan(initiative_id=initiative.id, site_id=site.id, stage=stage.id,
-                            due_on=due_on, set_on=set_on, recorded_by=by,
-                            note=note, idempotency_key=key)
+            existing = Event(initiative_id=initiative.id, site_id=site.id, stage=stage.id,
+                             checkpoint=stage.id, kind="plan", due_on=due_on,
+                             occurred_on=set_on, recorded_by=by, note=note, source="cli",
+                             idempotency_key=key)
             session.add(existing)
             session.flush()
         return existing, site.name, stage.id
