@@ -68,27 +68,28 @@ def test_csv_export_columns_and_safety(filled, run, tmp_path):
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert tuple(rows[0]) == COLUMNS
     kinds = [r["kind"] for r in rows]
-    assert kinds == ["site", "site", "plan", "done", "blocked", "done", "retract", "rated"]
-    first = rows[3]
+    assert kinds == ["site", "site", "done", "blocked", "done", "retract", "rated", "plan"]
+    first = rows[2]
     assert (first["initiative"], first["framework_id"], first["framework_version"],
             first["site"], first["stage"], first["checkpoint"], first["occurred_on"],
             first["recorded_by"], first["note"]) == (
         "Mini", "mini", "0.1", "Ystradgynlais", "plan", "plan.a", "2026-01-05", "lead",
         "'=SUM(A1:A9)")
     assert first["recorded_at"].endswith("Z") and len(first["recorded_at"]) == 20
-    assert (rows[4]["note"], rows[4]["evidence"]) == ("'-no data lead", "'@minutes")
-    assert rows[6]["retracts"] == rows[5]["event_id"]
-    assert rows[7]["note"] == "Cymraeg: ŵ ŷ"
+    assert (rows[3]["note"], rows[3]["evidence"]) == ("'-no data lead", "'@minutes")
+    assert rows[5]["retracts"] == rows[4]["event_id"]
+    assert rows[6]["note"] == "Cymraeg: ŵ ŷ"
     assert (rows[0]["region"], rows[0]["occurred_on"]) == ("Powys", "2026-01-02")
-    assert (rows[2]["stage"], rows[2]["due_on"], rows[2]["occurred_on"]) == (
-        "pilot", "2026-05-01", "2026-01-10")
+    # a plan is a record with an id of its own, its stage and no checkpoint
+    assert (rows[7]["event_id"], rows[7]["stage"], rows[7]["checkpoint"], rows[7]["due_on"],
+            rows[7]["occurred_on"]) == ("6", "pilot", "", "2026-05-01", "2026-01-10")
 
 
 def test_jsonl_export_is_plain(filled, run):
     lines = run("events", "export", "--format", "jsonl").stdout.splitlines()
     rows = [json.loads(x) for x in lines]
-    assert rows[3]["note"] == "=SUM(A1:A9)"  # JSON is for scripts: nothing neutralised
-    assert set(rows[3]) == set(COLUMNS)
+    assert rows[2]["note"] == "=SUM(A1:A9)"  # JSON is for scripts: nothing neutralised
+    assert set(rows[2]) == set(COLUMNS)
     r = run("events", "export", "--format", "jsonl", "--excel", code=2)
     assert "--excel is for CSV" in r.stderr
 
@@ -119,7 +120,8 @@ def test_round_trip_gives_identical_analyses(filled, run, tmp_path, fmt, catalog
     again = other("events", "import", str(path))
     assert again.stderr.strip() == ("Imported 0 events (5 were already recorded); plans: 0 "
                                     "added, 1 already recorded.")
-    assert other.count() == 5 and other.count("plans") == 1 and other.count("sites") == 2
+    assert other.count() == 6 and other.count("sites") == 2
+    assert other.rows("SELECT count(*) FROM events WHERE kind = 'plan'") == [(1,)]
     notes = other.rows("SELECT note FROM events ORDER BY id")
     assert notes[0] == ("=SUM(A1:A9)",)
 

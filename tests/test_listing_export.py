@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 
 from tracker.exchange import COLUMNS, export, export_rows, write_export
 from tracker.store.listing import LIST_COLUMNS, TABLE_COLUMNS, list_events
-from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site
+from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Site
 from tracker.store.writes import add_site, create_initiative, log_event, retract_event, set_plan
 from tracker.streamed import write_rows, write_tuples
 from tracker.tables import render
@@ -53,8 +53,12 @@ def test_csv_and_json_listings_keep_the_data_exact(filled, run):
     assert rows[0]["evidence"] == "bell\x07"
     doc = json.loads(run("events", "list", "--format", "json").stdout)
     assert doc[0]["note"] == "\x1b[2J\x1b]0;owned\x07cleared"
-    assert [r["kind"] for r in doc] == ["done", "done", "done", "retract"]
-    assert doc[1]["retracted_by"] == doc[3]["id"]
+    assert [r["kind"] for r in doc] == ["done", "plan", "done", "done", "retract"]
+    assert doc[2]["retracted_by"] == doc[4]["id"]
+    assert [(r["id"], r["checkpoint"], r["due_on"], r["in_force"]) for r in doc] == [
+        (1, "plan.a", None, True), (5, "pilot", "2026-09-01", True),
+        (2, "plan.a", None, False), (3, "plan.b", None, True), (4, "plan.a", None, True)]
+    assert [r["in_force"] for r in rows] == ["True", "True", "False", "True", "True"]
 
 
 def test_empty_site_filter_is_a_usage_error(filled, run):
@@ -67,8 +71,9 @@ def test_empty_site_filter_is_a_usage_error(filled, run):
 def test_as_of_leaves_out_later_events_and_later_retractions(filled, run):
     doc = json.loads(run("events", "list", "--format", "json", "--as-of", "2026-03-01").stdout)
     assert [(r["occurred_on"], r["site"], r["retracted_by"]) for r in doc] == [
-        ("2026-01-05", "Leeds", None), ("2026-02-01", "York", None),
-        ("2026-03-01", "Leeds", None)]
+        ("2026-01-05", "Leeds", None), ("2026-01-10", "Leeds", None),
+        ("2026-02-01", "York", None), ("2026-03-01", "Leeds", None)]
+    assert all(r["in_force"] for r in doc)  # the retraction had not happened yet
     doc = json.loads(run("events", "list", "--format", "json", "--as-of", "2026-04-01",
                          "--site", "York").stdout)
     assert [r["kind"] for r in doc] == ["done", "retract"]
@@ -83,7 +88,7 @@ def test_streamed_output_is_what_render_writes(filled):
     for fmt, columns in (("csv", LIST_COLUMNS), ("json", LIST_COLUMNS),
                          ("table", TABLE_COLUMNS)):
         out = io.StringIO()
-        assert write_rows(iter(rows), columns, fmt, out.write) == 4
+        assert write_rows(iter(rows), columns, fmt, out.write) == 5
         assert out.getvalue() == render(rows, columns, fmt)
     out = io.StringIO()
     write_rows(iter([]), LIST_COLUMNS, "json", out.write)
@@ -104,11 +109,11 @@ def test_export_says_what_it_wrote(filled, run, tmp_path):
     r = run("events", "export", "-o", str(out))
     assert r.stderr.strip() == f"Exported 4 events, 2 sites and 1 plan to {out}"
     kinds = [row["kind"] for row in csv.DictReader(out.open(encoding="utf-8"))]
-    assert kinds == ["site", "site", "plan", "done", "done", "done", "retract"]
+    assert kinds == ["site", "site", "done", "done", "done", "retract", "plan"]
     rows = [json.loads(line) for line in
             run("events", "export", "--format", "jsonl").stdout.splitlines()]
-    assert rows[3]["note"] == "\x1b[2J\x1b]0;owned\x07cleared"  # exact, never escaped
-    assert rows[5]["note"] == "=SUM(A1)"  # JSON Lines is not formula-guarded
+    assert rows[2]["note"] == "\x1b[2J\x1b]0;owned\x07cleared"  # exact, never escaped
+    assert rows[4]["note"] == "=SUM(A1)"  # JSON Lines is not formula-guarded
     assert next(csv.DictReader(out.open(encoding="utf-8"), ))["region"] == "West"
     assert "'=SUM(A1)" in out.read_text(encoding="utf-8")
 
@@ -259,13 +264,12 @@ def _plain_rows(store) -> list[tuple]:
         rows = [(None, *head, x.name, None, None, "site", None,
                  x.joined_on.isoformat() if x.joined_on else None, stamp(x.created_at),
                  None, None, None, None, None, None, x.region) for x in sites.values()]
-        rows += [(None, *head, sites[p.site_id].name, p.stage, None, "plan", None,
-                  p.set_on.isoformat(), stamp(p.recorded_at), p.recorded_by, p.note, None,
-                  None, "plan", p.due_on.isoformat(), None)
-                 for p in s.scalars(select(Plan).order_by(Plan.id))]
-        rows += [(e.id, *head, sites[e.site_id].name, e.stage, e.checkpoint, e.kind, e.rating,
+        # a plan is a record with an id; its stage is not repeated as a checkpoint
+        rows += [(e.id, *head, sites[e.site_id].name, e.stage,
+                  None if e.kind == "plan" else e.checkpoint, e.kind, e.rating,
                   e.occurred_on.isoformat(), stamp(e.recorded_at), e.recorded_by, e.note,
-                  e.evidence, e.retracts, e.source, None, None)
+                  e.evidence, e.retracts, e.source,
+                  e.due_on.isoformat() if e.due_on else None, None)
                  for e in s.scalars(select(Event).order_by(Event.id))]
     return rows
 
@@ -289,7 +293,7 @@ def test_export_is_byte_for_byte_the_row_by_row_export(awkward, run, tmp_path, m
     run("events", "export", "--format", "jsonl", "-o", str(path))
     assert path.read_text(encoding="utf-8") == "".join(map(export._plain_json_line, plain))
     lines = path.read_text(encoding="utf-8").split("\n")  # not splitlines: U+2028 is kept
-    assert [json.loads(x)["note"] for x in lines[3:3 + len(AWKWARD)]] == AWKWARD
+    assert [json.loads(x)["note"] for x in lines[2:2 + len(AWKWARD)]] == AWKWARD
 
 
 def test_sqlite_keeps_dates_as_the_export_reads_them(sqlite_url, catalog, tmp_path):
@@ -335,7 +339,7 @@ def test_batch_guard_and_json_lines_agree_with_row_by_row(rows):
 def test_events_list_writes_what_render_writes(awkward):
     """The CLI's fast path (plain tuples) gives the bytes of the general one (dicts)."""
     rows = list(list_events(awkward, "Mini"))
-    assert len(rows) == len(AWKWARD) + 2
+    assert len(rows) == len(AWKWARD) + 3
     for fmt, columns in (("csv", LIST_COLUMNS), ("json", LIST_COLUMNS),
                          ("table", TABLE_COLUMNS)):
         out = io.StringIO()
@@ -343,7 +347,7 @@ def test_events_list_writes_what_render_writes(awkward):
         assert out.getvalue() == render(rows, columns, fmt), fmt
     doc = json.loads(render(rows, LIST_COLUMNS, "json"))
     assert doc[-1]["recorded_at"] == "2026-03-01T12:30:45.987654"  # to the microsecond
-    assert [d["note"] for d in doc[:len(AWKWARD)]] == AWKWARD
+    assert [d["note"] for d in doc[:len(AWKWARD) + 1] if d["kind"] != "plan"] == AWKWARD
 
 
 _PLAIN = st.one_of(st.none(), st.integers(-10**12, 10**12),

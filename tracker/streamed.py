@@ -108,7 +108,7 @@ BATCH = 2000
 
 def write_tuples(rows: Iterable[tuple], columns: Sequence[str], fmt: str,
                  write: Callable[[str], object], first_batch: int = FIRST_BATCH) -> int:
-    """``write_rows`` for tuples in ``columns`` order holding only str, int and None."""
+    """``write_rows`` for tuples in ``columns`` order holding only str, int, bool and None."""
     rows = iter(rows)
     if fmt == "table":
         return _tuple_table(rows, columns, write, first_batch)
@@ -142,4 +142,6 @@ def _json_column(values: tuple):
         return ["null" if v is None else int.__repr__(v) for v in values]
     if kinds == {str, type(None)}:
         return ["null" if v is None else encode_basestring(v) for v in values]
+    if kinds <= {bool}:  # events list's in_force
+        return ["true" if v else "false" for v in values]
     return [json.dumps(v, ensure_ascii=False) for v in values]
