@@ -159,22 +159,38 @@ def test_events_list_and_retract(mini):
     assert [e["id"] for e in since] == [1, 3]
 
     r = mini("events", "retract", "1", code=2)
-    assert r.stderr.startswith("Error: event 1 was already retracted by event 3")
-    r = mini("events", "retract", "3", code=2)
-    assert r.stderr.startswith("Error: event 3 is itself a retraction")
+    assert r.stderr.startswith("Error: record 1 is already retracted, by record 3 (recorded ")
+    assert r.stderr.rstrip().endswith("; to make it count again, retract record 3")
     r = mini("events", "retract", "99", code=2)
-    assert r.stderr.strip() == "Error: there is no event 99; see 'scaletrack events list'"
+    assert r.stderr.strip() == "Error: there is no record 99; see 'scaletrack events list'"
     assert mini.count() == 3
     # a retracted event no longer counts
     doc = json.loads(mini("status", "--format", "json").stdout)
     assert doc["sites"][0]["stages"][0]["done"] == 0
+    # retracting the retraction makes it count again; the log keeps all three
+    r = mini("events", "retract", "3", "--reason", "it was Alpha after all")
+    assert r.stderr.strip() == ("Retracted retraction 3: record 1 counts again "
+                                "(retraction is event 4)")
+    doc = json.loads(mini("status", "--format", "json").stdout)
+    assert doc["sites"][0]["stages"][0]["done"] == 1
+    rows = json.loads(mini("events", "list", "--format", "json").stdout)
+    assert [(e["id"], e["retracts"], e["retracted_by"], e["in_force"]) for e in rows] == [
+        (2, None, None, True), (1, None, 3, True), (3, 1, 4, False), (4, 3, None, True)]
+    # and retracting event 1 again retracts the restoring record
+    r = mini("events", "retract", "1")
+    assert r.stderr.strip() == ("Retracted record 1 again, by retracting record 4, which had "
+                                "restored it (retraction is event 5)")
+    doc = json.loads(mini("status", "--format", "json").stdout)
+    assert doc["sites"][0]["stages"][0]["done"] == 0
+    assert mini.rows("SELECT id, retracts FROM events WHERE kind = 'retract' ORDER BY id") == [
+        (3, 1), (4, 3), (5, 4)]
 
 
 def test_retract_event_of_another_initiative(mini):
     mini("log", "Alpha", "plan.a")
     mini("initiative", "create", "Other", "--framework", "mini")
     r = mini("events", "retract", "1", "-i", "Other", code=2)
-    assert r.stderr.strip() == ("Error: event 1 belongs to initiative 'Mini', not 'Other'; "
+    assert r.stderr.strip() == ("Error: record 1 belongs to initiative 'Mini', not 'Other'; "
                                 "choose it with -i")
 
 
@@ -358,9 +374,9 @@ def test_plan_due_before_it_was_agreed_is_refused(mini):
     r = mini("plan", "Alpha", "pilot", "--due", "2026-03-01", "--on", "2026-04-01", code=2)
     assert r.stderr.strip() == ("Error: --due 2026-03-01 is before --on 2026-04-01: a plan "
                                 "cannot be due before the day it was agreed")
-    assert mini.count("plans") == 0
+    assert mini.count() == 0
     mini("plan", "Alpha", "pilot", "--due", "2026-04-01", "--on", "2026-04-01")
-    assert mini.count("plans") == 1
+    assert mini.rows("SELECT kind, stage, checkpoint FROM events") == [("plan", "pilot", "pilot")]
 
 
 def test_gaps_for_a_site_not_yet_joined_is_not_an_all_clear(mini):

@@ -191,7 +191,7 @@ def test_compare_json_shape(programme, run):
 
 def test_plan_command(programme, run):
     r = run("plan", "Fir", "pilot", "--due", "2026-05-01", "--on", "2026-02-01", "-i", "Mini")
-    assert r.stderr.strip() == "Planned: Fir to complete pilot by 2026-05-01"
+    assert r.stderr.strip() == "Planned: Fir to complete pilot by 2026-05-01 (plan 32)"
     doc = json.loads(run("gaps", "--site", "Fir", "--as-of", "2026-06-30", "--format",
                          "json").stdout)
     assert doc[0] == {"site": "Fir", "stage": "pilot", "checkpoint": None, "kind": "overdue",

@@ -155,7 +155,7 @@ Cedar: Spread, 1 of 3 left
 
 Dogwood: every stage completed
 
-Elm: Plan, 2 of 2 left (it has entered pilot)
+Elm: Plan, 2 of 2 left (it already has records in Pilot)
   plan.a    not started               A
   plan.b    not started               B
 

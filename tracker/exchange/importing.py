@@ -407,6 +407,8 @@ def _retract(conn, result: ImportResult, prefix: str, retractions: list, ids: _I
                              "AND idempotency_key < {}")
     earlier = _select_sql(conn, "SELECT id, idempotency_key FROM events WHERE retracts = {}")
     for n in sorted(rounds):
+        if n and result.problem_count:
+            break  # a later round needs the earlier one written
         ready: list[tuple] = []
         for line, values, target, where in rounds[n]:
             if where[1] == ORIGIN:
