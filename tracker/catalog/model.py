@@ -116,6 +116,12 @@ class Framework:
             raise BadInput(
                 f"checkpoint '{text}' is in more than one stage; use the full id: "
                 + ", ".join(c.full_id for c in bare))
+        for group in (*self.stages, *self.checklists):
+            if group.id.casefold() == folded:
+                what = "a stage" if group in self.stages else "a checklist"
+                raise BadInput(f"'{text}' is {what} of {self.id}, not a checkpoint; give one "
+                               f"of its checkpoints: "
+                               + ", ".join(c.full_id for c in group.checkpoints))
         raise UnknownName("checkpoint", text, self.checkpoint_ids,
                           hint=f"see 'scaletrack frameworks show {self.id}'")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli.app import DATE, as_of_option, cli, initiative_option, pass_app, say
+from tracker.cli.app import DATE, cli, initiative_option, pass_app, say
 
 from tracker.charts import KINDS as CHART_KINDS, REGISTRY
 
@@ -19,6 +19,15 @@ def period_options(fn):
     fn = click.option("--quarter", metavar="Q",
                       help="2026Q3 (calendar) or FY2026-27Q1 (UK financial year, April-June).")(fn)
     return fn
+
+
+def as_of_option(fn):
+    """--as-of for a chart or report: its default is the period's end, not today."""
+    return click.option(
+        "--as-of", type=DATE, default=None,
+        help="Count only events on or before this date [default: the period's last day: "
+             "with --quarter the quarter's last day, with --to that date; today while the "
+             "period is still running].")(fn)
 
 
 def _period(quarter, start, end, as_of):
@@ -36,7 +45,9 @@ def _period(quarter, start, end, as_of):
 @cli.command()
 @click.argument("kind", type=click.Choice(CHART_KINDS), metavar="KIND")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
-              help="The PNG file to write.")
+              help="The PNG file to write. A chart that needs several pages is written as "
+                   "FILE-1.png, FILE-2.png...; the files written are named on standard "
+                   "output.")
 @period_options
 @as_of_option
 @initiative_option
@@ -49,7 +60,9 @@ def chart(app, kind, output, quarter, start, end, as_of, initiative):
     (NASSS: sites at each level per domain). adoption: sites entering and
     completing each stage over time. complexity: NASSS domains x the dates a
     sub-domain was rated. The as-of date defaults to the period's end (or today).
-    A timeline with more than 25 sites is split into FILE-1.png, FILE-2.png...
+    A chart with more sites than fit on a slide (a timeline with more than 25) is
+    split into pages: '-o x.png' then writes x-1.png, x-2.png... and prints the
+    name of every file it wrote.
 
     \b
     Example:
@@ -70,7 +83,7 @@ def chart(app, kind, output, quarter, start, end, as_of, initiative):
 
 @cli.command()
 @period_options
-@click.option("--out", type=click.Path(file_okay=False),
+@click.option("-o", "--out", type=click.Path(file_okay=False),
               help="Folder to write [default: report-QUARTER].")
 @as_of_option
 @initiative_option
@@ -85,7 +98,7 @@ def report(app, quarter, start, end, out, as_of, initiative):
     \b
     Examples:
       scaletrack report --quarter 2026Q3
-      scaletrack report --quarter FY2026-27Q2 --out reports/q2
+      scaletrack report --quarter FY2026-27Q2 -o reports/q2
     """
     period, as_of = _period(quarter, start, end, as_of)
     folder = Path(out or f"report-{period.code.replace('..', '-to-')}")

@@ -497,6 +497,7 @@ def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id
     recorded."""
     key = uuid.uuid4().hex
     by = (by or "").strip() or default_recorder()
+    typed_on = set_on is not None
     set_on = set_on or dt.date.today()
 
     def tx(session: Session):
@@ -509,6 +510,11 @@ def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id
         site = find_site(session, initiative, site_name)
         if site.retired_on is not None and set_on >= site.retired_on:
             raise BadInput(retired_message(site, set_on, "plans"))
+        if not typed_on and due_on < set_on:  # quote only the options the user typed
+            raise BadInput(f"--due {due_on.isoformat()} is before today "
+                           f"({set_on.isoformat()}), the day the plan is agreed: a plan "
+                           "cannot be due before the day it was agreed (if it was agreed "
+                           "earlier, give that day with --on DATE)")
         check_plan_dates(due_on, set_on)
         existing = session.scalar(select(Event).where(Event.idempotency_key == key))
         if existing is None:
