@@ -497,3 +497,59 @@ Total: 3 sites not assessed yet
     assert r.stdout.splitlines()[2:] == ["Oak: every stage completed", "",
                                          "Yew: every stage completed", "",
                                          "Total: 2 sites complete"]
+
+
+# -- issue 18 item 6: a site that has just completed a stage --------------------------
+
+PHASED = ("ihi-full-scale", "expandnet-nine-steps", "milat-four-steps")
+
+
+def _completing(framework, upto: int, extra: int | None = None) -> list[dict]:
+    """Entries completing every required checkpoint of stages 0..upto, and (with
+    ``extra``) one 'started' record in stage ``extra``."""
+    entries = []
+    day = D(2026, 1, 1)
+    for stage in framework.stages[:upto + 1]:
+        for cp in stage.required:
+            levels = framework.levels(cp)
+            entries.append({"checkpoint": cp.full_id, "on": day,
+                            **({"rating": levels[0]} if levels else {"status": "done"})})
+    if extra is not None:
+        cp = framework.stages[extra].required[0]
+        entries.append({"checkpoint": cp.full_id, "on": day, "status": "started"}
+                       if not framework.levels(cp) else
+                       {"checkpoint": cp.full_id, "on": day, "status": "note", "note": "n"})
+    return entries
+
+
+@pytest.mark.parametrize("framework_id", PHASED)
+def test_next_after_each_completed_stage_names_the_next_stage_plainly(store, run,
+                                                                      framework_id):
+    """Issue 18: IHI 'Phase 2 ... (it has entered set-up)' named the stage just completed.
+    Site k has completed stages 1..k and nothing else: its heading names stage k+1 and
+    nothing more.  Site k+ has also started stage k+2: the heading names that stage."""
+    from tracker.store.queries import framework_of, resolve_initiative
+
+    run("initiative", "create", "Scale", "--framework", framework_id)
+    with store.reading() as session:
+        framework = framework_of(session, resolve_initiative(session, "Scale"))
+    stages = framework.stages
+    expected = []
+    for k in range(len(stages) - 1):
+        nxt = stages[k + 1]
+        n = len(nxt.required)
+        name = f"Site {k + 1:02d}"
+        add_site(store, "Scale", name)
+        log_batch(store, "Scale", [{**e, "site": name} for e in _completing(framework, k)])
+        expected.append(f"{name}: {nxt.title}, {n} of {n} left")
+        if k + 2 < len(stages):
+            name = f"Site {k + 1:02d}+"
+            add_site(store, "Scale", name)
+            log_batch(store, "Scale", [{**e, "site": name}
+                                       for e in _completing(framework, k, extra=k + 2)])
+            expected.append(f"{name}: {nxt.title}, {n} of {n} left (it already has records "
+                            f"in {stages[k + 2].title})")
+    out = run("next", "--as-of", "2026-06-30").stdout
+    headings = [line for line in out.splitlines() if line.startswith("Site ")]
+    assert headings == expected
+    assert "(it has entered" not in out

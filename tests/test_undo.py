@@ -223,3 +223,69 @@ def fresh(db_url, tmp_path):
     other("initiative", "create", "Mini", "--framework", "mini")
     yield other
     cleanup()
+
+
+# -- issue 18 item 7: small ones ------------------------------------------------------
+
+def test_log_with_a_stage_id_says_it_is_a_stage_and_lists_its_checkpoints(mini):
+    r = mini("log", "Alpha", "pilot", code=2)
+    assert r.stderr.strip() == ("Error: 'pilot' is a stage of mini, not a checkpoint; give one "
+                                "of its checkpoints: pilot.d, pilot.e")
+    r = mini("log", "Alpha", "Spread", code=2)
+    assert r.stderr.strip() == ("Error: 'Spread' is a stage of mini, not a checkpoint; give one "
+                                "of its checkpoints: spread.f, spread.g, spread.h")
+    assert mini.count() == 0
+
+
+def test_a_plan_error_quotes_only_the_options_typed(mini):
+    import datetime as dt
+
+    today = dt.date.today().isoformat()
+    r = mini("plan", "Alpha", "pilot", "--due", "2025-08-01", code=2)
+    assert r.stderr.strip() == (
+        f"Error: --due 2025-08-01 is before today ({today}), the day the plan is agreed: a "
+        "plan cannot be due before the day it was agreed (if it was agreed earlier, give that "
+        "day with --on DATE)")
+    assert "--on 2" not in r.stderr
+    r = mini("plan", "Alpha", "pilot", "--due", "2025-08-01", "--on", "2025-09-01", code=2)
+    assert r.stderr.strip() == ("Error: --due 2025-08-01 is before --on 2025-09-01: a plan "
+                                "cannot be due before the day it was agreed")
+    assert mini.count() == 0
+
+
+def test_report_takes_o_and_the_as_of_help_names_the_quarters_last_day(mini, tmp_path):
+    mini("log", "Alpha", "plan.a", "--on", "2026-01-05")
+    folder = tmp_path / "q1"
+    r = mini("report", "--quarter", "2026Q1", "-o", str(folder))
+    assert r.stdout.strip() == str(folder)
+    assert "as of 2026-03-31" in r.stderr  # the quarter's last day
+    assert (folder / "report.md").is_file()
+    for command in ("report", "chart"):
+        text = " ".join(mini(command, "--help").stdout.split())
+        assert ("--as-of DATE Count only events on or before this date [default: the "
+                "period's last day: with --quarter the quarter's last day") in text
+    assert "-o, --out DIRECTORY" in mini("report", "--help").stdout
+
+
+def test_a_chart_of_several_pages_names_every_file_it_wrote(mini, tmp_path):
+    from tracker.store import Store
+    from tracker.store.writes import add_site, log_batch
+
+    store = Store.open(mini.url)
+    try:
+        for n in range(26):
+            add_site(store, "Mini", f"Site {n:02d}")
+        log_batch(store, "Mini", [{"site": f"Site {n:02d}", "checkpoint": "plan.a",
+                                   "on": __import__("datetime").date(2026, 1, 5)}
+                                  for n in range(26)])
+    finally:
+        store.close()
+    out = tmp_path / "x.png"
+    r = mini("chart", "timeline", "--quarter", "2026Q1", "-o", str(out))
+    assert r.stdout.splitlines() == [str(tmp_path / "x-1.png"), str(tmp_path / "x-2.png")]
+    assert r.stderr.strip() == "The timeline chart has 2 pages:"
+    assert (tmp_path / "x-1.png").is_file() and (tmp_path / "x-2.png").is_file()
+    assert not out.exists()
+    help_text = " ".join(mini("chart", "--help").stdout.split())
+    assert "'-o x.png' then writes x-1.png, x-2.png... and prints the name of every file" in (
+        help_text)
