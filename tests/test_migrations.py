@@ -240,3 +240,52 @@ def test_sqlite_upgrade_from_0002_backs_the_file_up(run_sqlite, tmp_path):
         assert len(conn.execute("SELECT * FROM events").fetchall()) == len(events)
     assert run.rows("SELECT name, retired_on FROM sites") == [("Alfa", None)]
     assert run.rows(EVENTS) == events
+
+
+def test_a_0003_database_with_plans_upgrades_keeping_every_plan(run):
+    """0004 moves plans into the log: each plan becomes a record of kind 'plan' with its
+    site, stage, due date, agreed date (occurred_on), recorded_at/by, note and idempotency
+    key; the plans table goes; analyses and retraction work on them at once."""
+    _seed(run)  # events 1, 2 and the retraction 3
+    store = Store.open(run.url, check=False)
+    downgrade(store.engine, "0003")
+    store.close()
+    assert "plans" in _inspected(run, lambda i: i.get_table_names())
+    engine = make_engine(run.url)
+    try:
+        with engine.begin() as conn:  # plans as the 0003 code wrote them
+            conn.execute(text(
+                "INSERT INTO plans (initiative_id, site_id, stage, due_on, set_on, recorded_at, "
+                "recorded_by, note, idempotency_key) VALUES "
+                "(1, 1, 'pilot', '2026-03-01', '2026-01-05', '2026-01-05 09:00:00', 'sam', "
+                "'board', 'k-one'), "
+                "(1, 1, 'pilot', '2026-09-30', '2026-02-01', '2026-02-01 09:00:00', 'sam', NULL, "
+                "NULL), "
+                "(1, 1, 'plan', '2026-02-01', '2026-01-02', '2026-01-02 09:00:00', 'kim', NULL, "
+                "'import-plan:1:abc')"))
+    finally:
+        engine.dispose()
+    r = run("db", "upgrade")
+    assert f"from schema 0003 to {SCHEMA_HEAD}." in r.stderr
+    assert "plans" not in _inspected(run, lambda i: i.get_table_names())
+    rows = run.rows("SELECT id, site_id, stage, checkpoint, due_on, occurred_on, recorded_at, "
+                    "recorded_by, note, idempotency_key, source, rating, retracts FROM events "
+                    "WHERE kind = 'plan' ORDER BY id")
+    assert [tuple(str(v)[:19] if v is not None else None for v in row) for row in rows] == [
+        ("4", "1", "pilot", "pilot", "2026-03-01", "2026-01-05", "2026-01-05 09:00:00", "sam",
+         "board", "k-one", "cli", None, None),
+        ("5", "1", "pilot", "pilot", "2026-09-30", "2026-02-01", "2026-02-01 09:00:00", "sam",
+         None, None, "cli", None, None),
+        ("6", "1", "plan", "plan", "2026-02-01", "2026-01-02", "2026-01-02 09:00:00", "kim",
+         None, "import-plan:1:abc", "cli", None, None)]
+    assert run.rows(EVENTS.replace("ORDER", "WHERE kind <> 'plan' ORDER"))[2][5:7] == (
+        "retract", None)
+    # the later pilot plan is in force; withdrawing it brings the earlier one back
+    doc = run("next", "--as-of", "2026-06-30", "--format", "json").stdout
+    assert '"due_on": "2026-02-01"' in doc  # Alpha is still in 'plan' (plan.b retracted)
+    gaps = run("gaps", "--as-of", "2026-06-30", "--format", "json").stdout
+    assert '"overdue"' in gaps
+    run("events", "retract", "6")
+    assert '"overdue"' not in run("gaps", "--as-of", "2026-06-30", "--format", "json").stdout
+    listed = run("events", "list", "--format", "csv").stdout
+    assert "pilot,plan,,sam,board," in listed
