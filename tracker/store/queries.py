@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tracker.catalog import Framework
 from tracker.errors import BadInput, UnknownName
-from tracker.store.records import withdrawn_ids
+from tracker.store.records import SMALL_KINDS, withdrawn_ids
 from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Site, SiteChange
 
 
@@ -240,7 +240,7 @@ def latest_plans(session: Session, initiative_id: int,
     withdrawn = withdrawn_ids(session, initiative_id)
     rows = session.execute(
         select(Event.id, Event.site_id, Event.stage, Event.due_on, Event.occurred_on)
-        .where(Event.initiative_id == initiative_id, Event.kind == "plan",
+        .where(Event.initiative_id == initiative_id, Event.kind == "plan", SMALL_KINDS,
                Event.occurred_on <= as_of))
     best: dict[tuple[int, str], tuple] = {}
     for plan_id, site_id, stage, due, agreed in rows:
