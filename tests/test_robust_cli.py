@@ -228,14 +228,14 @@ def test_an_event_id_out_of_range_is_no_such_event(run, given):
     seed(run)
     r = run("events", "retract", given, code=2)
     shown = given if len(given) <= 30 else given[:30] + "..."
-    assert r.stderr.strip() == f"Error: there is no event {shown}; see 'scaletrack events list'"
+    assert r.stderr.strip() == f"Error: there is no record {shown}; see 'scaletrack events list'"
     assert run.count() == 1
 
 
 def test_the_largest_event_id_is_looked_up(run):
     seed(run)
     r = run("events", "retract", "2147483647", code=2)
-    assert r.stderr.strip() == ("Error: there is no event 2147483647; "
+    assert r.stderr.strip() == ("Error: there is no record 2147483647; "
                                 "see 'scaletrack events list'")
 
 

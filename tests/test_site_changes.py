@@ -215,7 +215,7 @@ def test_a_retired_site_counts_before_its_retirement_date_and_not_from_it(three)
         ("Alpha", "open", "pilot.d"), ("Alpha", "open", "pilot.e"), ("Beta", "open", "plan.b")]
     # its history stays
     assert three.rows("SELECT count(*) FROM events e JOIN sites s ON s.id = e.site_id "
-                      "WHERE s.name = 'Gamma'") == [(2,)]
+                      "WHERE s.name = 'Gamma'") == [(3,)]  # two events and the plan
     assert changes(three) == [("Gamma", "retired_on", None, "2026-02-01", "2026-02-01", "kim")]
 
 
@@ -409,7 +409,7 @@ def test_import_refuses_a_former_name_and_events_after_a_retirement(three, tmp_p
         f"line 2: there is no site 'Beta': it was renamed to 'Bravo' on {TODAY}\n"
         "line 3: site 'Gamma' was retired on 2026-02-01: it takes no events dated on or after "
         "that (2026-02-01 given)\n")
-    assert three.count("events") == 5 and three.count("sites") == 3
+    assert three.count("events") == 6 and three.count("sites") == 3  # 5 events, 1 plan
 
 
 def test_import_of_a_retirement_checks_it_as_site_retire_does(three, tmp_path):

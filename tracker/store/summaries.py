@@ -23,12 +23,14 @@ CHANGE_WORDS = {"name": "renamed", "region": "region", "joined_on": "joined",
 
 
 def initiative_summaries(store: Store) -> list[dict]:
-    """Every initiative with its framework, version and how many sites and events it has."""
+    """Every initiative with its framework, version and how many sites and events it has
+    (plans, records of the same table, are not counted as events)."""
     with store.reading() as session:
         n_sites = dict(session.execute(
             select(Site.initiative_id, func.count()).group_by(Site.initiative_id)).all())
         n_events = dict(session.execute(
-            select(Event.initiative_id, func.count()).group_by(Event.initiative_id)).all())
+            select(Event.initiative_id, func.count()).where(Event.kind != "plan")
+            .group_by(Event.initiative_id)).all())
         return [{"name": ini.name, "framework": snap.framework_id, "version": snap.version,
                  "sites": n_sites.get(ini.id, 0), "events": n_events.get(ini.id, 0),
                  "started": ini.started_on, "description": ini.description}
@@ -40,7 +42,8 @@ def site_summaries(store: Store, initiative_name: str | None) -> list[dict]:
     with store.reading() as session:
         ini = resolve_initiative(session, initiative_name)
         counts = dict(session.execute(
-            select(Event.site_id, func.count()).where(Event.initiative_id == ini.id)
+            select(Event.site_id, func.count()).where(Event.initiative_id == ini.id,
+                                                      Event.kind != "plan")
             .group_by(Event.site_id)).all())
         return [{"site": s.name, "region": s.region, "joined": s.joined_on,
                  "retired": s.retired_on, "events": counts.get(s.id, 0)}
