@@ -162,9 +162,9 @@ class EventIdParam(click.ParamType):
             # Past ten digits it is out of range anyway (and int() of a huge string is slow).
             number = int(digits) if len(digits.lstrip("0")) <= 10 else MAX_EVENT_ID + 1
             if not 1 <= number <= MAX_EVENT_ID:
-                raise BadInput(f"there is no event {shown}; see 'scaletrack events list'")
+                raise BadInput(f"there is no record {shown}; see 'scaletrack events list'")
         if not 1 <= number <= MAX_EVENT_ID:
-            raise BadInput(f"there is no event {number}; see 'scaletrack events list'")
+            raise BadInput(f"there is no record {number}; see 'scaletrack events list'")
         return number
 
 
