@@ -82,7 +82,11 @@ def write_data(write_all) -> None:
 @initiative_option
 @pass_app
 def list_events(app, site_name, since, as_of, fmt, initiative):
-    """List the event log, oldest first, retracted events marked.
+    """List the log, oldest first: events, plans (kind plan, with due_on) and retractions.
+
+    retracted_by names the record that retracted each one, and in_force says
+    whether it counts (a retracted record counts again once its retraction is
+    retracted); with --as-of, as things stood on that date.
 
     Rows are written as they are read, so a long log starts at once and
     takes little memory; a table takes its column widths from the first
@@ -163,7 +167,9 @@ def plan(app, site_name, stage, due, on, note, by, initiative):
 
     A later plan for the same site and stage replaces the earlier one from
     its --on date; both stay recorded. 'scaletrack gaps' reports a plan whose
-    date has passed as overdue.
+    date has passed as overdue. A plan is a record of the log: 'scaletrack
+    events list' shows it, and 'scaletrack events retract ID' (or --last)
+    withdraws a mistaken one.
 
     \b
     Example:

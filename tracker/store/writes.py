@@ -422,10 +422,13 @@ def retract_last(store: Store, initiative_name: str | None, reason: str | None =
     def tx(session: Session) -> tuple[str, Retracted]:
         initiative = resolve_initiative(session, initiative_name)
         withdrawn = withdrawn_ids(session, initiative.id)
-        query = (select(Event).where(Event.initiative_id == initiative.id,
-                                     Event.recorded_by == by).order_by(Event.id.desc()))
-        target = next((e for e in session.scalars(query.execution_options(yield_per=100))
-                       if e.id not in withdrawn), None)
+        # the newest ids first; among len(withdrawn) + 1 of them is one in force, if any
+        newest = session.scalars(
+            select(Event.id).where(Event.initiative_id == initiative.id,
+                                   Event.recorded_by == by)
+            .order_by(Event.id.desc()).limit(len(withdrawn) + 1)).all()
+        found = next((i for i in newest if i not in withdrawn), None)
+        target = session.get(Event, found) if found is not None else None
         if target is None:
             raise BadInput(f"{by} has recorded nothing in '{initiative.name}' that is still "
                            "in force; give the record's id (see 'scaletrack events list')")
