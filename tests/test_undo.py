@@ -289,3 +289,25 @@ def test_a_chart_of_several_pages_names_every_file_it_wrote(mini, tmp_path):
     help_text = " ".join(mini("chart", "--help").stdout.split())
     assert "'-o x.png' then writes x-1.png, x-2.png... and prints the name of every file" in (
         help_text)
+
+
+def test_the_issue_case_retract_last_after_a_mistaken_ihi_plan(run):
+    """Issue 18: '--last' straight after 'plan Leeds test-of-scale-up' retracted an older,
+    real event ('Retracted event 11 (Leeds, set-up.change-package done)') while the plan
+    stayed in gaps as overdue.  Now it retracts the plan."""
+    run("initiative", "create", "Shared Lives North", "--framework", "ihi-full-scale")
+    run("site", "add", "Leeds", "--joined", "2025-04-01")
+    run("log", "Leeds", "set-up.change-package", "--on", "2025-05-12", "--by", "lead")
+    run("plan", "Leeds", "test-of-scale-up", "--due", "2025-08-01", "--on", "2025-06-01",
+        "--by", "lead")
+    assert [g["kind"] for g in json.loads(run("gaps", "--format", "json").stdout)
+            if g["kind"] == "overdue"] == ["overdue"]
+    r = run("events", "retract", "--last", "--by", "lead")
+    assert r.stderr.splitlines() == [
+        "The last record made by lead is plan 2: Leeds to complete test-of-scale-up by "
+        "2025-08-01, agreed on 2025-06-01",
+        "Retracted plan 2 (retraction is event 3)"]
+    assert [g for g in json.loads(run("gaps", "--format", "json").stdout)
+            if g["kind"] == "overdue"] == []
+    assert "due 2025-08-01" not in run("next", "Leeds").stdout  # the plan is gone from next
+    assert _listed(run)[0] == (1, "done", None, None, True)  # the real event still counts
