@@ -14,8 +14,8 @@ import json
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from sqlalchemy import String, func, or_, select, type_coerce
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import String, or_, select, type_coerce
+from sqlalchemy.orm import Session
 
 from tracker.catalog import Framework
 from tracker.errors import BadInput, UnknownName
