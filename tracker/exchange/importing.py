@@ -153,7 +153,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
     def tx(session: Session) -> ImportResult:
         result = ImportResult(dry_run=dry_run)
         found = resolve_initiative(session, initiative_name)
-        initiative = InitiativeRef(found.id, found.name, found.name_key)
+        initiative = InitiativeRef(found.id, found.name, name_key(found.name))
         framework = framework_of(session, found)
         conn = session.connection()
         bulk = BulkLoad(conn)
@@ -161,9 +161,10 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         site_ids: dict[str, int] = {}
         joined: dict[str, str] = {}  # name key -> ISO date the site joined
         retired: dict[str, str] = {}  # name key -> ISO date the site was retired
-        for key, sid, on, off in session.execute(
-                select(Site.name_key, Site.id, Site.joined_on, Site.retired_on)
+        for name, sid, on, off in session.execute(
+                select(Site.name, Site.id, Site.joined_on, Site.retired_on)
                 .where(Site.initiative_id == initiative.id)):
+            key = name_key(name)  # not the stored key, which may predate normalising
             site_ids[key] = sid
             if on:
                 joined[key] = on.isoformat()

@@ -28,7 +28,8 @@ from tracker.errors import BadInput, Conflict
 from tracker.rules import clean_name, look_alike
 from tracker.rules import event_kind as _rule
 from tracker.store import Store
-from tracker.store.queries import (find_site, framework_of, name_key, resolve_initiative)
+from tracker.store.queries import (find_site, framework_of, initiative_named, name_key,
+                                   resolve_initiative, site_named)
 from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site, SiteChange
 
 
@@ -57,7 +58,7 @@ def create_initiative(store: Store, catalog: Catalog, name: str, framework_id: s
     digest = framework.content_hash()
 
     def tx(session: Session) -> Initiative:
-        clash = session.scalar(select(Initiative).where(Initiative.name_key == name_key(name)))
+        clash = initiative_named(session, name)
         if clash is not None:
             raise Conflict(f"an initiative called '{clash.name}' already exists; "
                            "choose another name")
@@ -94,7 +95,7 @@ def _check_new_name(session: Session, initiative: Initiative, name: str, force: 
     others = select(Site).where(Site.initiative_id == initiative.id)
     if site is not None:
         others = others.where(Site.id != site.id)
-    clash = session.scalar(others.where(Site.name_key == name_key(name)))
+    clash = site_named(session, initiative, name, site)
     if clash is not None:
         raise Conflict(f"initiative '{initiative.name}' already has a site called "
                        f"'{clash.name}' (site names ignore case)")
