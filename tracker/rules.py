@@ -91,9 +91,9 @@ def event_kind(checkpoint_id: str, levels: Sequence[str] | None, status: str | N
         if status is not None or rating is None:
             raise BadInput(f"checkpoint {checkpoint_id} is rated, not ticked: use "
                            f"{words['rating']} with one of: {', '.join(levels)}")
-        folded = rating.strip().casefold()
-        for level in levels:
-            if level.casefold() == folded:
+        folded = name_key(rating)  # as people read it, ignoring case; recorded as the
+        for level in levels:       # catalogue spells it
+            if name_key(level) == folded:
                 return "rated", level
         raise BadInput(f"'{rating}' is not a level of {checkpoint_id}; use one of: "
                        f"{', '.join(levels)}")

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from tracker.catalog import Catalog, Checkpoint, Framework
 from tracker.dates import check_event_date, check_plan_dates
 from tracker.errors import BadInput, Conflict
+from tracker.limits import check_length
 from tracker.rules import clean_name, look_alike
 from tracker.rules import event_kind as _rule
 from tracker.store import Store
@@ -38,6 +39,14 @@ def default_recorder() -> str:
         return getpass.getuser()
     except Exception:  # no user name in some containers and services
         return "unknown"
+
+
+def recorder(by: str | None) -> str:
+    """Who records a change: ``--by`` as given (trimmed), else the OS user; refused
+    when longer than the database holds (PostgreSQL would refuse it, SQLite not)."""
+    by = (by or "").strip() or default_recorder()
+    check_length(by, "recorded_by", "--by")
+    return by
 
 
 def _insert(store: Store, fn, conflict_message: str):
@@ -115,6 +124,7 @@ def add_site(store: Store, initiative_name: str | None, name: str, region: str |
     """Add a site; a name that differs from an existing one only by case, accents or
     spacing is refused (it is almost always the same place typed again) unless ``force``."""
     name = clean_name(name, "site")
+    check_length(region, "region", "--region")
 
     def tx(session: Session):
         initiative = resolve_initiative(session, initiative_name)
@@ -149,7 +159,7 @@ def _change_site(store: Store, initiative_name: str | None, site_name: str, by: 
     [(field, old, new, effective_on)], then record each change on the site and as a
     ``site_changes`` row.  A retried attempt that finds its rows committed returns them."""
     key = uuid.uuid4().hex
-    by = (by or "").strip() or default_recorder()
+    by = recorder(by)
 
     def tx(session: Session) -> SiteChanged:
         initiative = resolve_initiative(session, initiative_name)
@@ -205,6 +215,7 @@ def edit_site(store: Store, initiative_name: str | None, site_name: str, *,
         raise BadInput("give --region TEXT, --joined DATE or both: there is nothing else to "
                        "edit (to rename a site use 'scaletrack site rename')")
     new_region = None if region is None else (" ".join(region.split()) or "")
+    check_length(new_region, "region", "--region")
 
     def decide(session, initiative, site):
         changes = []
@@ -335,7 +346,7 @@ def log_event(store: Store, initiative_name: str | None, site_name: str, checkpo
     """Record one dated event about a site and a checkpoint."""
     key = key or uuid.uuid4().hex
     on = on or dt.date.today()
-    by = (by or "").strip() or default_recorder()
+    by = recorder(by)
 
     def tx(session: Session) -> Logged:
         initiative = resolve_initiative(session, initiative_name)
@@ -370,7 +381,7 @@ def log_batch(store: Store, initiative_name: str | None, entries: list[dict],
                        status=e.get("status"), rating=e.get("rating"),
                        on=e.get("on") or dt.date.today(), note=e.get("note"),
                        evidence=e.get("evidence"),
-                       by=e.get("by") or default_recorder(), source=source, key=e["key"])
+                       by=recorder(e.get("by")), source=source, key=e["key"])
         return len(entries)
 
     return _insert(store, tx, "an event in the batch was recorded already")
@@ -381,7 +392,7 @@ def retract_event(store: Store, initiative_name: str | None, event_id: int,
                   on: dt.date | None = None) -> Event:
     """Add a retraction of one event; the event itself stays in the log."""
     key = uuid.uuid4().hex
-    by = by or default_recorder()
+    by = recorder(by)
 
     def tx(session: Session) -> Event:
         initiative = resolve_initiative(session, initiative_name)
@@ -399,7 +410,7 @@ def retract_last(store: Store, initiative_name: str | None, reason: str | None =
     retracted, and retractions, are passed over.
     """
     key = uuid.uuid4().hex
-    by = by or default_recorder()
+    by = recorder(by)
 
     def tx(session: Session) -> tuple[str, Event]:
         initiative = resolve_initiative(session, initiative_name)
@@ -454,7 +465,7 @@ def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id
              by: str | None = None) -> tuple[Plan, str, str]:
     """Record a target date for a site to complete a stage; earlier plans stay recorded."""
     key = uuid.uuid4().hex
-    by = by or default_recorder()
+    by = recorder(by)
     set_on = set_on or dt.date.today()
 
     def tx(session: Session):
