@@ -339,6 +339,10 @@ class Checker:
             problems.append(refused)
         by = (get("recorded_by") or "").strip() or default_recorder()
         _fits(problems, (by, "recorded_by"))
+        try:
+            written = self.stamp(get("recorded_at") or "")
+        except ValueError as exc:
+            problems.append(str(exc))
         if problems:
             raise RowProblems(problems)
         note = text_cell(get("note"))
@@ -346,4 +350,5 @@ class Checker:
                               .encode("utf-8")).hexdigest()
         return ("plan", {"site": site, "stage": stage, "due_on": due, "set_on": set_on,
                          "recorded_by": by, "note": note,
-                         "idempotency_key": f"import-plan:{self.initiative.id}:{digest}"})
+                         "idempotency_key": f"import-plan:{self.initiative.id}:{digest}"},
+                written)

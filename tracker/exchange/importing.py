@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from tracker.errors import BadInput
 from tracker.exchange import background
 from tracker.exchange.checking import Checker, InitiativeRef, RowProblems
+from tracker.exchange.identity import NameHistory
 from tracker.exchange.reading import records
 from tracker.rules import DATE_COLUMNS, EARLIEST_LIKELY, unlikely_date
 from tracker.store import Store
@@ -172,6 +173,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 retired[key] = off.isoformat()
         # A former name is not a new site: 'site rename' left it pointing at the new one.
         former = former_names(session, found)
+        history = NameHistory(session, initiative.id)  # names that changed hands
         retirements: list = []
         held = conn.exec_driver_sql(_select_sql(
             conn, "SELECT coalesce(max(id), 0) FROM events WHERE initiative_id = {}"),
@@ -224,18 +226,35 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                     _problem(result, line, renamed)
                 elif kind == "site":
                     site_id(row[1], row[2], row[3])
+                elif kind == "retired" and history.retired_elsewhere(
+                        session, name_key(name), row[3], row[2]):
+                    then = history.then(name_key(name), row[3])
+                    if session.get(Site, then.site_id).retired_on != row[2]:
+                        _problem(result, line, then.problem(name, row[3]))
                 elif kind == "retired":
                     retired.setdefault(name_key(name), row[2].isoformat())
                     retirements.append((line, row))
                 else:
-                    plans.append((line, row[1]))
+                    plans.append((line, row[1], row[2]))
                 continue
             values, source_id, retracts, site_key = row[1], row[2], row[3], row[4]
             site_name, sid = values[1], site_ids.get(site_key)
             if sid is None and site_key in former:
                 _problem(result, line, former[site_key])
                 continue
-            off = retired.get(site_key)
+            then = history.then(site_key, values[7]) if sid is not None else None
+            if then is not None:  # the name meant another site when the row was written
+                held_on = [site for site in (sid, then.site_id) if source_id and int(
+                    source_id) <= held and history.holds_event(
+                        conn, initiative.id, int(source_id), site, SAME_EVENT[1:],
+                        tuple(values[i] for i in SAME_AT[1:]),
+                        int(retracts) if retracts else None)]
+                if not held_on:  # not this database's own event: which site is unclear
+                    _problem(result, line, then.problem(site_name, values[7]))
+                    continue
+                sid = held_on[0]  # this database's own event: it is already there
+                then = None if sid != then.site_id else then
+            off = retired.get(site_key) if then is None else None
             if off and values[4] != "retract" and str(values[6]) >= off:
                 _problem(result, line, f"site '{site_name}' was retired on {off}: it takes no "
                                        f"events dated on or after that ({values[6]} given)")
@@ -294,7 +313,17 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         existing = set(session.execute(select(
             Plan.site_id, Plan.stage, Plan.due_on, Plan.set_on, Plan.recorded_by, Plan.note)
             .where(Plan.initiative_id == initiative.id)).all())
-        for line, plan in plans:
+        for line, plan, written in plans:
+            then = history.then(name_key(plan["site"]), written)
+            same = (plan["stage"], plan["due_on"], plan["set_on"], plan["recorded_by"],
+                    plan["note"])
+            if then is not None and (site_id(plan["site"]), *same) not in existing:
+                # the name meant another site when the plan was set: it is that site's
+                # plan, already here, or which site is meant is unclear
+                if (then.site_id, *same) not in existing:
+                    _problem(result, line, then.problem(plan["site"], written))
+                result.plans += 1
+                continue
             off = retired.get(name_key(plan["site"]))
             if off and plan["set_on"].isoformat() >= off:
                 _problem(result, line, f"site '{plan['site']}' was retired on {off}: it takes "
