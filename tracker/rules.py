@@ -64,7 +64,7 @@ def clean_name(value: str, what: str) -> str:
     if len(name) > NAME_LIMIT:
         raise BadInput(f"the {what} name is {len(name)} characters long; keep it under "
                        f"{NAME_LIMIT}")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in name):  # C0, DEL and C1
         raise BadInput(f"the {what} name contains control characters")
     return name
 

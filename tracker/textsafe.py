@@ -93,7 +93,8 @@ def _may_need_guard(batch: list[tuple], column: itemgetter) -> bool:
 # cells, strikethrough.  Each is shown as typed after a backslash.
 _MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
 # ... and at the start of a line only: headings, lists, quotes, numbered lists.
-_MARKDOWN_START = re.compile(r"^([#+\-=>]|\d+[.)])")
+_MARKDOWN_START = re.compile(r"^([#+\-=>])")
+_MARKDOWN_NUMBERED = re.compile(r"^(\d+)([.)])")  # "1. x": the mark is escaped, not the digit
 
 
 def markdown_text(text) -> str:
@@ -104,7 +105,7 @@ def markdown_text(text) -> str:
     controls are shown escaped as in a table."""
     one_line = " ".join(str(text).split()).translate(_CONTROLS)
     escaped = _MARKDOWN_INLINE.sub(r"\\\1", one_line)
-    return _MARKDOWN_START.sub(r"\\\1", escaped)
+    return _MARKDOWN_NUMBERED.sub(r"\1\\\2", _MARKDOWN_START.sub(r"\\\1", escaped))
 
 
 # -- terminal messages -----------------------------------------------------------
