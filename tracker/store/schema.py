@@ -111,8 +111,8 @@ class SiteChange(Base):
     effective_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     recorded_by: Mapped[str] = mapped_column(String(_MAX["recorded_by"]))
-    idempotency_key: Mapped[str | None] = mapped_column(String(_MAX["idempotency_key"]), nullable=True,
-                                                        unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(_MAX["idempotency_key"]),
+                                                        nullable=True, unique=True)
 
 
 class Event(Base):
@@ -140,8 +140,8 @@ class Event(Base):
     retracts: Mapped[int | None] = mapped_column(ForeignKey("events.id"), nullable=True,
                                                  unique=True)
     source: Mapped[str] = mapped_column(String(_MAX["source"]), default="cli")
-    idempotency_key: Mapped[str | None] = mapped_column(String(_MAX["idempotency_key"]), nullable=True,
-                                                        unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(_MAX["idempotency_key"]),
+                                                        nullable=True, unique=True)
 
 
 class Plan(Base):
@@ -159,5 +159,5 @@ class Plan(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     recorded_by: Mapped[str] = mapped_column(String(_MAX["recorded_by"]))
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    idempotency_key: Mapped[str | None] = mapped_column(String(_MAX["idempotency_key"]), nullable=True,
-                                                        unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(_MAX["idempotency_key"]),
+                                                        nullable=True, unique=True)
