@@ -155,3 +155,16 @@ def _insert_site(run, initiative: int, *names: str) -> None:
                               "VALUES (:i, :n, :k, '2026-01-01 00:00:00')"),
                          {"i": initiative, "n": name, "k": name.strip().casefold()})
     engine.dispose()
+
+
+def test_twins_made_before_normalising_resolve_alike_in_log_and_import(two, tmp_path):
+    """A database where the old import bug made a second, NFD 'Ynys Môn': log and import
+    both choose the site whose stored key is today's (``site merge`` can join the two)."""
+    initiative = two.rows("SELECT id FROM initiatives")[0][0]
+    _insert_site(two, initiative, NFD)
+    two("log", NFD, "plan.a", "--on", "2026-01-05")
+    path = tmp_path / "rows.csv"
+    path.write_text(f"site,checkpoint,occurred_on\n{NFD},plan.b,2026-01-06\n", encoding="utf-8")
+    two("events", "import", str(path))
+    assert two.rows("SELECT DISTINCT s.name_key FROM events e JOIN sites s "
+                    "ON s.id = e.site_id") == [(name_key(NFC),)]

@@ -162,11 +162,13 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         site_ids: dict[str, int] = {}
         joined: dict[str, str] = {}  # name key -> ISO date the site joined
         retired: dict[str, str] = {}  # name key -> ISO date the site was retired
-        for name, sid, on, off in session.execute(
-                select(Site.name, Site.id, Site.joined_on, Site.retired_on)
+        for name, stored, sid, on, off in session.execute(
+                select(Site.name, Site.name_key, Site.id, Site.joined_on, Site.retired_on)
                 .where(Site.initiative_id == initiative.id)):
             key = name_key(name)  # not the stored key, which may predate normalising
-            site_ids[key] = sid
+            if key in site_ids and stored != key:
+                continue  # two sites that look alike (made before names were normalised):
+            site_ids[key] = sid  # the one whose stored key is today's, as 'log' finds it
             if on:
                 joined[key] = on.isoformat()
             if off:
