@@ -140,3 +140,12 @@ def test_headings_escape_names_stored_before_they_were_cleaned(evil):
     out = evil("gaps", "--as-of", "2026-06-30").stdout
     assert "\u202e" not in out
     assert "Old\\u202eetis (" in out
+
+
+def test_frameworks_validate_shows_a_files_controls_escaped(run, tmp_path):
+    path = tmp_path / "f.toml"
+    path.write_text('id = "f"\ntitle = "F"\nversion = "1.0"\nkind = "phased"\n\n[scales]\n'
+                    'level = ["Hi\\u001b[2J", "hi\\u001b[2J"]\n', encoding="utf-8")
+    r = run("frameworks", "validate", str(path), code=1)
+    assert "\x1b" not in r.stdout
+    assert r"levels 'Hi\x1b[2J', 'hi\x1b[2J' differ only in case" in r.stdout
