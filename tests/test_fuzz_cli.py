@@ -59,6 +59,10 @@ SPECIAL = [
     "Mini", "Alpha", "Beta", "Nope", "plan", "plan.a", "plan.b", "pilot.d", "health.funding", "a",
     "mini", "nasss", "ihi-full-scale", "green", "amber", "AMBER", "done", "started",
     "table", "csv", "json", "jsonl",
+    # look-alikes of the seeded sites (NFD, zero-width, bidi marks) and formula-like names
+    "Ynys Môn", "Ynys Mo\u0302n", "Al\u200bpha", "\u200fBeta", "Alp\u200dha", "Be\u2060ta\ufeff",
+    "\u202aAlpha\u202c", "Al\u200cpha\u061c", '=HYPERLINK("https://evil.example","Leeds")',
+    "+Alpha", "-Beta", "@SUM(A1)", "=1+1", "\tAlpha",
 ]
 TEXT = st.one_of(st.sampled_from(SPECIAL), st.text(max_size=40),
                  st.text(alphabet=st.characters(codec="ascii"), max_size=12))
@@ -147,6 +151,7 @@ def seeded(tmp_path_factory) -> Path:
     run("initiative", "create", "Mini", "--framework", "mini", "--started", "2025-12-01")
     run("site", "add", "Alpha", "--joined", "2026-01-01")
     run("site", "add", "Beta", "--region", "North")
+    run("site", "add", "Ynys Môn")
     run("log", "Alpha", "plan.a", "--on", "2026-01-05", "--note", "kick-off")
     run("log", "Alpha", "plan.b", "--on", "2026-01-06")
     run("log", "Beta", "plan.a", "--status", "blocked", "--on", "2026-01-07")
@@ -233,3 +238,84 @@ def test_every_command_is_fuzzed():
     names = {" ".join(p) for p, _ in COMMANDS}
     assert {"log", "events retract", "status", "report", "chart", "db current",
             "initiative create", "site add", "frameworks validate"} <= names
+
+
+# -- names as people read them, and CSV cells that could run ----------------------------
+
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u200e", "\u200f",
+             "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
+             "\u2068", "\u2069", "\u061c"]
+
+
+@st.composite
+def look_alike_of(draw, names=("Alpha", "Beta", "Ynys Môn")):
+    """(the seeded name, a spelling that looks the same: NFD, case, invisible marks)."""
+    import unicodedata
+
+    name = draw(st.sampled_from(names))
+    typed = unicodedata.normalize(draw(st.sampled_from(["NFC", "NFD"])), name)
+    if draw(st.booleans()):
+        typed = typed.upper() if draw(st.booleans()) else typed.lower()
+    for mark in draw(st.lists(st.sampled_from(INVISIBLE), min_size=1, max_size=3)):
+        at = draw(st.integers(0, len(typed)))
+        typed = typed[:at] + mark + typed[at:]
+    return name, typed
+
+
+def _fresh(seeded: Path, scratch: Path) -> Run:
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    scratch.mkdir()
+    shutil.copy(seeded / "seed.db", scratch / "fuzz.db")
+    return Run(f"sqlite:///{scratch / 'fuzz.db'}")
+
+
+def test_look_alikes_find_the_site_in_every_path(seeded, tmp_path):
+    """log, import, site add and gaps --site treat a look-alike as the seeded site."""
+    @SETTINGS
+    @given(pair=look_alike_of())
+    def property_(pair):
+        name, typed = pair
+        run = _fresh(seeded, tmp_path / "scratch")
+        sites = sorted(run.rows("SELECT id, name FROM sites"))
+        site_id = next(i for i, n in sites if n == name)
+        run("log", typed, "plan.c", "--on", "2026-01-09")
+        (tmp_path / "rows.csv").write_text(f"site,checkpoint,occurred_on\n{typed},plan.c,"
+                                           "2026-01-10\n", encoding="utf-8")
+        run("events", "import", str(tmp_path / "rows.csv"))
+        assert run.rows("SELECT site_id FROM events WHERE checkpoint = 'plan.c'") == [
+            (site_id,), (site_id,)], typed
+        run("site", "add", typed, code=2)
+        assert sorted(run.rows("SELECT id, name FROM sites")) == sites
+        out = run("gaps", "--site", typed, "--format", "csv", "--as-of", "2026-01-31").stdout
+        assert all(line.startswith(f"{name},") for line in out.splitlines()[1:]), typed
+
+    property_()
+
+
+def test_names_that_look_like_formulas_never_go_out_live(seeded, tmp_path):
+    """A site or note starting with = + - @ (or a tab) is guarded in every CSV."""
+    @SETTINGS
+    @given(first=st.sampled_from(["=", "+", "-", "@"]),
+           rest=st.text(st.characters(codec="utf-8", categories=("L", "N", "P", "S")),
+                        min_size=1, max_size=30))
+    def property_(first, rest):
+        run = _fresh(seeded, tmp_path / "scratch")
+        name = first + rest
+        added = run("site", "add", "--", name, code=None)
+        assume(added.exit_code == 0)
+        stored = run.rows("SELECT name FROM sites ORDER BY id DESC")[0][0]
+        run("log", "--note", name, "--on", "2026-01-09", "--", stored, "plan.a")
+        for command in (("status", "--as-of", "2026-01-31"), ("gaps", "--as-of", "2026-01-31"),
+                        ("next", "--as-of", "2026-01-31"), ("events", "list"),
+                        ("site", "list"), ("site", "history")):
+            out = run(*command, "--format", "csv").stdout
+            import csv as csv_module
+            import io
+            cells = [c for row in csv_module.reader(io.StringIO(out)) for c in row]
+            assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], (
+                command, name)
+            if command[0] in ("events", "site") and command != ("site", "history"):
+                assert "'" + stored in cells, (command, stored)
+
+    property_()

@@ -25,6 +25,7 @@ from tracker.store import Store
 from tracker.views import (DOMAIN_COLUMNS, GAP_COLUMNS, STATUS_CSV, domains_document,
                            rollup_columns_of, rollup_rows, status_rows)
 from tracker.tables import to_csv
+from tracker.textsafe import markdown_text as md  # names and notes shown, never markup
 
 def _chart_titles() -> dict[str, str]:
     from tracker.charts import REGISTRY
@@ -131,7 +132,7 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
               tables: list[str]) -> str:
     st, fw = now.status, now.framework
     n_sites = len(st.sites)
-    lines = [f"# {st.initiative}: progress report, {period.label}", "",
+    lines = [f"# {md(st.initiative)}: progress report, {period.label}", "",
              f"As of {st.as_of.isoformat()}. Framework: {fw.title} ({fw.id}, version "
              f"{fw.version}). {n_sites} site{'s' if n_sites != 1 else ''}.", "",
              "## Summary", ""]
@@ -140,7 +141,7 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
             sites = sorted({r[0] for r in s["completed"]})
             lines.append(f"- {len(sites)} site{'s' if len(sites) != 1 else ''} completed a "
                          f"stage this period: " + "; ".join(
-                             f"{site} completed {_stage(fw, stage)} on {day}"
+                             f"{md(site)} completed {_stage(fw, stage)} on {day}"
                              for site, stage, day in s["completed"]) + ".")
         else:
             lines.append("- No site completed a stage this period.")
@@ -153,7 +154,8 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
         lines.append(f"- {_n_sites(n)} retired this period, and {'is' if n == 1 else 'are'} "
                      "left out of this report from the retirement date (the history stays: "
                      "`scaletrack site history`): " + _sites(
-                         [f"{site} on {on.isoformat()}" for site, on in s["retired"]]) + ".")
+                         [f"{md(site)} on {on.isoformat()}" for site, on in s["retired"]],
+                         escaped=True) + ".")
     standing = {kind: [g for g in s["gaps"] if g.kind == kind]
                 for kind in ("blocked", "overdue", "stalled")}
     lines.append(f"- Where things stand: {len(standing['blocked'])} blocked, "
@@ -164,12 +166,12 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
         lines.append(_complexity_bullet(comparison, st))
     if s["stalled"]:
         lines.append(f"- Stalled (no events for over {DEFAULT_STALLED_AFTER} days): "
-                     + ", ".join(g.site for g in s["stalled"]) + ".")
+                     + ", ".join(md(g.site) for g in s["stalled"]) + ".")
     else:
         lines.append("- No site has stalled.")
     if s["key_barriers"]:
         lines.append("- Key social care barriers (SCIE): " + "; ".join(
-            f"{g.site}: {_factor(fw, g.checkpoint)}" for g in s["key_barriers"]) + ".")
+            f"{md(g.site)}: {_factor(fw, g.checkpoint)}" for g in s["key_barriers"]) + ".")
     else:
         lines.append("- No site rates a key SCIE factor as a barrier.")
     lines.append("")
@@ -178,7 +180,7 @@ def _markdown(now: Snapshot, period: Period, s: dict, comparison, chart_files: d
         lines += ["## Sites that completed a stage this period", ""]
         if s["completed"]:
             lines += ["| site | stage | completed on |", "| --- | --- | --- |"]
-            lines += [f"| {site} | {_stage(fw, stage)} | {day} |"
+            lines += [f"| {md(site)} | {_stage(fw, stage)} | {day} |"
                       for site, stage, day in s["completed"]]
         else:
             lines.append("None.")
@@ -243,9 +245,11 @@ DOMAIN_CHART_TITLES = {"compare": "Sites by complexity level, per domain"}
 NAMED = 3  # sites named in a list before "...and N more"
 
 
-def _sites(names: list[str]) -> str:
+def _sites(names: list[str], escaped: bool = False) -> str:
     """Site names, compact when many: 'Leeds; York; Hull; ...and 9 more'.  Semicolons,
-    because place names hold commas ('Bournemouth, Christchurch and Poole')."""
+    because place names hold commas ('Bournemouth, Christchurch and Poole').  Shown as
+    typed, never as Markdown (unless the caller ``escaped`` them already)."""
+    names = names if escaped else [md(n) for n in names]
     if len(names) <= NAMED + 1:
         return "; ".join(names)
     return "; ".join(names[:NAMED]) + f"; ...and {len(names) - NAMED} more"
@@ -325,7 +329,7 @@ def _complexity_section(fw, st, comparison, moved) -> list[str]:
                      f"{_n_sites(n)} ({missing / total:.0%}).")
         most = [r for r in unrated if r[1]][:NAMED]
         lines.append("- Most unrated: " + "; ".join(
-            f"{site} ({k} of {of}{', no assessment yet' if k == of else ''})"
+            f"{md(site)} ({k} of {of}{', no assessment yet' if k == of else ''})"
             for site, k, of in most) + ".")
     return lines + [""]
 
@@ -380,7 +384,8 @@ def _titled_list(fw, gaps: list) -> list[str]:
                 where += f", {fw.checkpoint(g.checkpoint).title} ({g.checkpoint})"
             except KeyError:
                 where += f", {g.checkpoint}"
-        out.append(f"- {g.site}: {where}: {g.detail}" if where else f"- {g.site}: {g.detail}")
+        out.append(f"- {md(g.site)}: {where}: {md(g.detail)}" if where
+                   else f"- {md(g.site)}: {md(g.detail)}")
     return out + [""]
 
 
@@ -390,6 +395,6 @@ def _gap_list(gaps: list) -> list[str]:
     out = []
     for g in gaps:
         where = g.checkpoint or g.stage
-        out.append(f"- {g.site}: {g.kind} at {where}: {g.detail}" if where
-                   else f"- {g.site}: {g.kind}: {g.detail}")
+        out.append(f"- {md(g.site)}: {g.kind} at {where}: {md(g.detail)}" if where
+                   else f"- {md(g.site)}: {g.kind}: {md(g.detail)}")
     return out + [""]

@@ -4,8 +4,11 @@ A checkpoint is either ticked (it takes a status: started, done, blocked,
 reopened) or rated (it takes one level of its scale); either kind also takes a
 free-text note.  Levels and statuses are matched ignoring case, so
 ``--rating AMBER`` and a spreadsheet cell ``AMBER`` both record ``amber``.
-Names (of initiatives and sites) are trimmed, one space between words, and
-refused when empty, over 200 characters or holding control characters.
+Names (of initiatives and sites) are read as people read them: NFC-normalised
+(an "ô" typed as "o" plus a combining accent is the one letter), stripped of
+characters that show nothing (zero-width spaces and joiners, the byte order
+mark, bidirectional marks and overrides), trimmed, one space between words, and
+refused when empty, longer than the database holds or holding control characters.
 
 Nothing here touches the database (no SQLAlchemy), so the command line can
 take its choices from it and a second process can check a file's rows with it.
@@ -18,26 +21,50 @@ import unicodedata
 from collections.abc import Sequence
 
 from tracker.errors import BadInput
+from tracker.limits import LIMITS
 
 STATUS_KINDS = ("started", "done", "blocked", "reopened")
 LOG_STATUSES = STATUS_KINDS + ("note",)
 EVENT_KINDS = STATUS_KINDS + ("rated", "note", "retract")
-NAME_LIMIT = 200
+NAME_LIMIT = LIMITS["name"]
 
 # How each way in names the two choices, for the messages that say which one to use.
 OPTIONS = {"status": "--status", "rating": "--rating", "default": "no option for done"}
 COLUMNS = {"status": "status", "rating": "rating", "default": "an empty status for done"}
 
 
+# Characters a reader cannot see: zero-width space, non-joiner, joiner, word joiner,
+# byte order mark, and the bidirectional marks, embeddings, overrides and isolates.
+# Typed or pasted into a name, they make a second site that looks like the first.
+INVISIBLE = dict.fromkeys((0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF,
+                           0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F),
+                           *range(0x2066, 0x206A)))
+
+
+def plain_name(value: str) -> str:
+    """A name as people read it: invisible characters removed, NFC-normalised, one
+    space between words.  Every way a name comes in goes through this (via
+    ``clean_name``, or ``queries.name_key`` for look-ups), so "Ynys Môn" typed with a
+    combining accent, or "Leeds" with a zero-width space, is the site already there."""
+    text = unicodedata.normalize("NFC", (value or "").translate(INVISIBLE))
+    return " ".join(text.split())
+
+
+def name_key(name: str) -> str:
+    """The key two names are the same by: ``plain_name``, case-folded (NFC again, as
+    folding can decompose).  ``queries.name_key`` is this; stored keys are made by it."""
+    return unicodedata.normalize("NFC", plain_name(name).casefold())
+
+
 def clean_name(value: str, what: str) -> str:
-    """A name as stored: words separated by one space; BadInput if it is unusable."""
-    name = " ".join((value or "").split())
+    """A name as stored (``plain_name``); BadInput if it is unusable."""
+    name = plain_name(value)
     if not name:
         raise BadInput(f"the {what} name is empty")
     if len(name) > NAME_LIMIT:
         raise BadInput(f"the {what} name is {len(name)} characters long; keep it under "
                        f"{NAME_LIMIT}")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in name):  # C0, DEL and C1
         raise BadInput(f"the {what} name contains control characters")
     return name
 
@@ -64,9 +91,9 @@ def event_kind(checkpoint_id: str, levels: Sequence[str] | None, status: str | N
         if status is not None or rating is None:
             raise BadInput(f"checkpoint {checkpoint_id} is rated, not ticked: use "
                            f"{words['rating']} with one of: {', '.join(levels)}")
-        folded = rating.strip().casefold()
-        for level in levels:
-            if level.casefold() == folded:
+        folded = name_key(rating)  # as people read it, ignoring case; recorded as the
+        for level in levels:       # catalogue spells it
+            if name_key(level) == folded:
                 return "rated", level
         raise BadInput(f"'{rating}' is not a level of {checkpoint_id}; use one of: "
                        f"{', '.join(levels)}")
@@ -136,6 +163,6 @@ def look_alike(name: str) -> str:
     "Ynys Mon" and "Ynys Môn", or "Rhondda  Cynon Taf" and "rhondda cynon taf", are one
     place typed two ways; adding the second would split a site's history in two.
     """
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    decomposed = unicodedata.normalize("NFKD", plain_name(name).casefold())
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.split())

@@ -25,6 +25,7 @@ from json.encoder import encode_basestring
 from types import SimpleNamespace
 
 from tracker.tables import _cell, plain, to_json
+from tracker.textsafe import guard_batch, guard_cell
 
 FIRST_BATCH = 500
 MAX_WIDTH = 60
@@ -54,8 +55,8 @@ def _csv(rows, columns, write) -> int:
     writer = csv.writer(SimpleNamespace(write=write), lineterminator="\n")
     writer.writerow(columns)
     counted = _Count(rows)
-    writer.writerows(["" if row.get(c) is None else plain(row.get(c)) for c in columns]
-                     for row in counted)
+    writer.writerows(["" if row.get(c) is None else guard_cell(plain(row.get(c)))
+                      for c in columns] for row in counted)
     return counted.n
 
 
@@ -116,7 +117,9 @@ def write_tuples(rows: Iterable[tuple], columns: Sequence[str], fmt: str,
     if fmt == "csv":
         writer = csv.writer(SimpleNamespace(write=write), lineterminator="\n")
         writer.writerow(columns)
+        every = range(len(columns))
         while batch := list(islice(rows, BATCH)):
+            guard_batch(batch, every)  # the formula guard, as tables.to_csv has it
             writer.writerows(batch)  # the csv module writes None as an empty cell
             n += len(batch)
         return n

@@ -1,7 +1,8 @@
 """Render rows as an aligned text table, CSV or JSON.
 
 Tables are for people (dates as YYYY-MM-DD, blanks as '-', no colour); CSV and
-JSON are for scripts and keep stable keys and ISO dates.  The report writer
+JSON are for scripts and keep stable keys and ISO dates.  CSV cells that a
+spreadsheet would run as a formula get an apostrophe in front (``textsafe``).  The report writer
 uses the same functions, so a CSV beside a chart is exactly what
 ``--format csv`` prints.
 """
@@ -35,11 +36,16 @@ def to_json(document) -> str:
 
 
 def to_csv(rows: Iterable[dict], columns: Sequence[str]) -> str:
+    """CSV with the spreadsheet formula guard on every text cell (``textsafe.neutralise``):
+    a site named ``=HYPERLINK(...)`` is shown, not run, by whoever opens the file."""
+    from tracker.textsafe import guard_cell  # it reads this module's escapes
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else plain(row.get(c)) for c in columns])
+        writer.writerow(["" if row.get(c) is None else guard_cell(plain(row.get(c)))
+                         for c in columns])
     return out.getvalue()
 
 

@@ -14,7 +14,7 @@ from tracker.analysis.domains import (LEVEL_RULE, NOT_YET_RATED, domain_views, r
 from tracker.analysis.gaps import KIND_ORDER
 from tracker.analysis.status import Status
 from tracker.dates import iso
-from tracker.tables import render, to_json, to_table
+from tracker.tables import render, shown, to_json, to_table
 
 STAGE_FIELDS = ["done", "total", "proportion", "first_activity", "last_activity", "entered_on",
                 "last_done_on", "duration_days", "completed_on", "days_in_stage"]
@@ -86,7 +86,7 @@ def status_view(status: Status, fmt: str) -> str:
     phased = fw.kind == "phased"
     columns = (["site", "current", "furthest"] if phased else ["site"]) + stage_ids + ["last_activity"]
     counted = "checkpoints done" if phased else "sub-domains rated"
-    head = (f"{status.initiative}: {fw.title} ({fw.id} {fw.version}), as of "
+    head = (f"{shown(status.initiative)}: {fw.title} ({fw.id} {fw.version}), as of "
             f"{status.as_of.isoformat()}\nCells are {counted} / required.\n\n")
     if not rows:
         return head + "No sites yet: add one with 'scaletrack site add NAME'.\n"
@@ -107,7 +107,7 @@ DOMAIN_COLUMNS = ["site", "domain", "rated", "total", "at_worst_level", "better"
 
 def domains_table(status: Status) -> str:
     fw = status.framework
-    head = (f"{status.initiative}: {fw.title} ({fw.id} {fw.version}), as of "
+    head = (f"{shown(status.initiative)}: {fw.title} ({fw.id} {fw.version}), as of "
             f"{status.as_of.isoformat()}\nPer domain: sub-domains rated, how many at the worst "
             "level, and how ratings moved since the previous assessment.\n\n")
     rows = domains_document(status)
@@ -129,13 +129,13 @@ def gaps_view(gaps: list, status: Status, fmt: str) -> str:
     if fmt in ("json", "csv"):
         return render(rows, GAP_COLUMNS, fmt)
     fw = status.framework
-    out = [f"{status.initiative}: gaps as of {status.as_of.isoformat()} "
+    out = [f"{shown(status.initiative)}: gaps as of {status.as_of.isoformat()} "
            f"({fw.id} {fw.version})", ""]
     if not rows:
         return "\n".join(out + ["No gaps: every site is where it should be.", ""])
     for site in dict.fromkeys(r["site"] for r in rows):
         site_rows = [r for r in rows if r["site"] == site]
-        out.append(f"{site} ({len(site_rows)})")
+        out.append(f"{shown(site)} ({len(site_rows)})")
         table = to_table(site_rows, ["kind", "stage", "checkpoint", "detail"], max_width=120)
         out.extend("  " + line for line in table.splitlines())
         out.append("")
@@ -247,7 +247,7 @@ def compare_view(comparison, fmt: str) -> str:
     status = comparison.status
     fw = status.framework
     stage_ids = [s.id for s in fw.stages]
-    out = [f"{status.initiative}: sites compared as of {status.as_of.isoformat()} "
+    out = [f"{shown(status.initiative)}: sites compared as of {status.as_of.isoformat()} "
            f"({fw.id} {fw.version})", ""]
     if comparison.domains:
         return "\n".join(out + _domains_compare_table(comparison) + _checklist_table(comparison))

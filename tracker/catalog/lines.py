@@ -21,13 +21,15 @@ class Lines:
         self.items: dict[tuple[str, int, int], int] = {}
         self.keys: dict[str, int] = {}
         self.tables: dict[str, int] = {}
+        self.table_keys: dict[tuple[str, str], int] = {}  # (table, key) -> line
+        table = None
         counts: dict[str, int] = {}
         sub: dict[str, int] = {}
         in_table = False
         for number, line in enumerate(text.splitlines(), start=1):
             m = self.HEADER.match(line)
             if m:
-                in_table = True
+                in_table, table = True, None
                 outer, inner = m.group(1), m.group(2)
                 if inner is None:
                     counts[outer] = counts.get(outer, -1) + 1
@@ -39,12 +41,15 @@ class Lines:
                 continue
             t = self.TABLE.match(line)
             if t:
-                self.tables.setdefault(t.group(1).replace('"', "").replace("'", ""), number)
+                table = t.group(1).replace('"', "").replace("'", "")
+                self.tables.setdefault(table, number)
             if line.lstrip().startswith("["):
                 in_table = True
             km = re.match(r"^([A-Za-z_]+)\s*=", line)
             if km and not in_table:
                 self.keys.setdefault(km.group(1), number)
+            elif km and table is not None:
+                self.table_keys.setdefault((table, km.group(1)), number)
 
     def group(self, name: str, i: int) -> int | None:
         return self.groups.get((name, i))
@@ -54,3 +59,7 @@ class Lines:
 
     def table(self, dotted: str) -> int | None:
         return self.tables.get(dotted)
+
+    def key_in(self, table: str, key: str) -> int | None:
+        """The line of ``key = ...`` inside ``[table]`` (else the table's own line)."""
+        return self.table_keys.get((table, key)) or self.tables.get(table)

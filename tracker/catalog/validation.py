@@ -16,6 +16,8 @@ from __future__ import annotations
 import tomllib
 
 from tracker.catalog.lines import Lines
+from tracker.limits import too_long
+from tracker.rules import name_key
 from tracker.catalog.model import ID_RE, KINDS, VERSION_RE, Framework
 
 _TOP_KEYS = {"id", "title", "version", "kind", "summary", "citations", "references", "scales",
@@ -67,6 +69,10 @@ class _FileCheck:
         elif not isinstance(version, str) or not VERSION_RE.match(version):
             self.at(keys.get("version"), "version", f"bad version {version!r}: write it as a "
                                                     "quoted number like \"1.0\" or \"1.2.0\"")
+        elif too_long(version, "version"):
+            self.at(keys.get("version"), "version", too_long(version, "version"))
+        if isinstance(fid, str) and too_long(fid, "framework_id"):
+            self.at(keys.get("id"), "id", too_long(fid, "framework_id", "the id"))
         kind = data.get("kind")
         if not isinstance(kind, str) or kind not in KINDS:
             self.at(keys.get("kind"), "kind", f"kind must be one of {', '.join(KINDS)}, "
@@ -124,8 +130,28 @@ class _FileCheck:
                     or not all(isinstance(x, str) and x.strip() for x in levels)):
                 self.at(None, f"scales.{name}", "a scale needs at least two levels, best first")
             elif len(set(levels)) != len(levels):
-                self.at(None, f"scales.{name}", "a scale lists a level twice")
+                self.at(self.lines.key_in("scales", name), f"scales.{name}",
+                        "a scale lists a level twice")
+            else:
+                self.scale_levels(name, levels)
         self.scales = scales
+
+    def scale_levels(self, name: str, levels: list[str]) -> None:
+        """Levels are typed ignoring case (``--rating high``), so they must differ once
+        case is folded; and each must fit the database's rating column."""
+        line, where = self.lines.key_in("scales", name), f"scales.{name}"
+        same: dict[str, list[str]] = {}
+        for level in levels:
+            same.setdefault(name_key(level), []).append(level)
+        for spellings in same.values():
+            if len(spellings) > 1:
+                shown = ", ".join(f"'{x}'" for x in spellings)
+                self.at(line, where, f"levels {shown} differ only in case or spacing; a "
+                                     "rating is typed ignoring case, so make each level a "
+                                     "different word")
+        for level in levels:
+            if too_long(level, "rating"):
+                self.at(line, where, too_long(level, "rating", f"level '{level[:40]}...'"))
 
     def scale_name(self, value, line, where) -> bool:
         """True when ``value`` (if given) names a scale; reports it otherwise."""
@@ -196,6 +222,8 @@ class _FileCheck:
         gid = g.get("id")
         if not isinstance(gid, str) or not ID_RE.match(gid):
             self.at(line, where, "missing or invalid id (lower-case letters, digits and hyphens)")
+        elif too_long(gid, "stage"):
+            self.at(line, where, too_long(gid, "stage", "the id"))
         elif gid in seen_ids:
             self.at(line, where, f"duplicate id '{gid}' (first used at line {seen_ids[gid]})")
         else:
@@ -222,6 +250,12 @@ class _FileCheck:
         for j, cp in enumerate(cps):
             required += self.checkpoint(cp, item_line(j), f"{where}.{items_key}[{j}]", seen_cp,
                                         group_scale)
+            cid = cp.get("id") if isinstance(cp, dict) else None
+            if isinstance(gid, str) and isinstance(cid, str):
+                full = f"{gid}.{cid}"
+                if too_long(full, "checkpoint"):
+                    self.at(item_line(j), f"{where}.{items_key}[{j}]",
+                            too_long(full, "checkpoint", f"the full id '{full[:40]}...'"))
         if required == 0 and all(isinstance(cp, dict) for cp in cps):
             self.at(line, where, "every checkpoint is optional: at least one must be required")
 

@@ -21,6 +21,7 @@ from tracker.cli.complete import complete_initiatives, complete_path, completion
 from tracker.dates import parse_date
 from tracker.errors import BadInput, TrackerError
 from tracker.tables import FORMATS
+from tracker.textsafe import terminal_text
 
 
 class CliError(click.ClickException):
@@ -43,7 +44,7 @@ class ScaletrackGroup(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except TrackerError as exc:
-            raise CliError(str(exc), exc.exit_code) from None
+            raise CliError(terminal_text(str(exc)), exc.exit_code) from None
         except Exception as exc:
             if os.environ.get("SCALETRACK_DEBUG"):
                 raise
@@ -207,8 +208,9 @@ def echo_data(text: str) -> None:
 
 
 def say(message: str) -> None:
-    """A message for the person at the terminal: stderr, so stdout stays data."""
-    click.echo(message, err=True)
+    """A message for the person at the terminal: stderr, so stdout stays data.  Names
+    and notes in it are shown with control characters escaped, as tables show them."""
+    click.echo(terminal_text(message), err=True)
 
 
 @click.group(cls=ScaletrackGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,6 +6,7 @@ import click
 
 from tracker.cli.app import cli, echo_data, format_option, pass_app, say
 from tracker.cli.complete import complete_catalogue
+from tracker.textsafe import terminal_text
 
 
 @cli.group()
@@ -73,7 +74,7 @@ def validate(files):
         if fw is None:
             failed = True
             for p in problems:
-                click.echo(p)
+                click.echo(terminal_text(p))  # a file's text, shown with controls escaped
             say(f"{path}: {len(problems)} problem(s)")
         else:
             n = sum(len(s.checkpoints) for s in (*fw.stages, *fw.checklists))

@@ -17,6 +17,7 @@ from tracker import rules
 from tracker.catalog import Framework
 from tracker.errors import BadInput
 from tracker.exchange.columns import ROW_KINDS, quoted, text_cell
+from tracker.limits import too_long
 from tracker.store.queries import name_key
 from tracker.store.schema import utcnow
 from tracker.store.writes import default_recorder
@@ -41,6 +42,14 @@ class RowProblems(ValueError):
 
 def _whole_number(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS
+
+
+def _fits(problems: list[str], *values: tuple[str | None, str]) -> None:
+    """Add a problem for each (value, column) longer than the database's column holds."""
+    for value, column in values:
+        problem = too_long(value, column)
+        if problem:
+            problems.append(problem)
 
 
 class Checker:
@@ -258,11 +267,12 @@ class Checker:
             if value and not _whole_number(value):
                 problems.append(f"{what} {quoted(value)} is not a whole number written in "
                                 "digits 0-9")
+        by = self.recorder(get("recorded_by") or "")
+        source = (get("source") or "").strip() or "import"
+        _fits(problems, (by, "recorded_by"), (source, "source"))
         if problems:
             raise RowProblems(problems)
-        by = self.recorder(get("recorded_by") or "")
         evidence = text_cell(get("evidence"))
-        source = (get("source") or "").strip() or "import"
         source_id = str(int(source_id)) if source_id else ""
         retracts = str(int(retracts)) if retracts else ""
         digest = hashlib.sha1("\x1f".join((
@@ -282,9 +292,11 @@ class Checker:
                 joined = self.day(joined_raw, "occurred_on (the day the site joined)")[1]
             except ValueError as exc:
                 problems.append(str(exc))
+        region = text_cell(r.get("region"))
+        _fits(problems, (region, "region"))
         if problems:
             raise RowProblems(problems)
-        return ("site", site, text_cell(r.get("region")), joined)
+        return ("site", site, region, joined)
 
     def retired_row(self, site: str, r: dict, problems: list[str]) -> tuple:
         """('retired', site, date, recorded_at, recorded_by): the site retired from that date."""
@@ -302,11 +314,13 @@ class Checker:
             recorded = self.stamp(r.get("recorded_at") or "")
         except ValueError as exc:
             problems.append(str(exc))
+        by = self.recorder(r.get("recorded_by") or "")
+        _fits(problems, (by, "recorded_by"))
         if problems:
             raise RowProblems(problems)
         if isinstance(recorded, str):  # as SQLite stores it; the change row takes a datetime
             recorded = dt.datetime.strptime(recorded, "%Y-%m-%d %H:%M:%S.%f")
-        return ("retired", site, on, recorded, self.recorder(r.get("recorded_by") or ""))
+        return ("retired", site, on, recorded, by)
 
     def plan(self, site: str, site_key: str, r: dict, problems: list[str]) -> tuple:
         """('plan', values, event_id, '', site key): a plan is a record like an event,
@@ -341,13 +355,14 @@ class Checker:
                             "digits 0-9")
         if (get("retracts") or "").strip():
             problems.append("only a retract event has 'retracts'")
+        by = (get("recorded_by") or "").strip() or default_recorder()
+        _fits(problems, (by, "recorded_by"))
         try:
             recorded = self.stamp(get("recorded_at") or "")
         except ValueError as exc:
             problems.append(str(exc))
         if problems:
             raise RowProblems(problems)
-        by = (get("recorded_by") or "").strip() or default_recorder()
         note = text_cell(get("note"))
         digest = hashlib.sha1("\x1f".join((site, stage, due_raw, set_raw, by, note or ""))
                               .encode("utf-8")).hexdigest()

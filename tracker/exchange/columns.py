@@ -17,6 +17,8 @@ import json
 from importlib import resources
 
 from tracker.rules import EVENT_KINDS
+# The guard itself lives with the other output escapes; every CSV scaletrack writes uses it.
+from tracker.textsafe import DANGEROUS, neutralise, restore  # noqa: F401
 
 COLUMNS = ("event_id", "initiative", "framework_id", "framework_version", "site", "stage",
            "checkpoint", "kind", "rating", "occurred_on", "recorded_at", "recorded_by", "note",
@@ -32,7 +34,6 @@ QUOTE_LIMIT = 60
 # retired, in occurred_on) and per plan (kind 'plan': stage, due_on, and the day it was
 # set, in occurred_on), so that an import reproduces every analysis exactly.
 ROW_KINDS = EVENT_KINDS + ("site", "retired", "plan")
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def quoted(value: str, limit: int = QUOTE_LIMIT) -> str:
@@ -45,21 +46,6 @@ def schema() -> dict:
     """The machine-readable description of the columns (a Frictionless Table Schema)."""
     text = (resources.files("tracker") / "events.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
-
-
-def _guarded(value: str) -> bool:
-    """Whether the value, past any apostrophes it starts with, would run as a formula."""
-    return value.lstrip("'").startswith(DANGEROUS)
-
-
-def neutralise(value: str) -> str:
-    """The CSV cell for a value: an apostrophe in front when a spreadsheet would run it."""
-    return "'" + value if value and _guarded(value) else value
-
-
-def restore(value: str) -> str:
-    """The value of a CSV cell written by ``neutralise``: exactly its inverse."""
-    return value[1:] if value[:1] == "'" and _guarded(value) else value
 
 
 def text_cell(value) -> str | None:

@@ -36,12 +36,11 @@ from tracker.store import Store
 from tracker.store.listing import BATCH
 from tracker.store.prefetch import prefetched
 from tracker.streamed import _json_column
+from tracker.textsafe import guard_batch
 from tracker.store.queries import resolve_initiative
 from tracker.store.schema import FrameworkSnapshot, Site, SiteChange
 
 KIND = COLUMNS.index("kind")
-# A cell can need the formula guard only if it starts with one of these (see neutralise).
-_GUARD_FIRST = frozenset("'=+-@\t\r")
 # Numbers, and dates as the export writes them (digits first), never need the guard:
 # only the other columns are looked at.
 _TEXT = tuple(i for i, c in enumerate(COLUMNS)
@@ -186,32 +185,7 @@ def write_export(rows: Iterator[tuple], out: TextIO, fmt: str) -> Exported:
 
 def _guard(batch: list[tuple]) -> None:
     """Put neutralise's apostrophe in front of every cell of the batch that needs it."""
-    for i in _TEXT:
-        column = itemgetter(i)
-        if _may_need_guard(batch, column):
-            for k, value in enumerate(map(column, batch)):
-                if value.__class__ is str and value[:1] in _GUARD_FIRST:
-                    guarded = neutralise(value)
-                    if guarded is not value:
-                        row = batch[k]
-                        batch[k] = (*row[:i], guarded, *row[i + 1:])
-
-
-def _may_need_guard(batch: list[tuple], column: itemgetter) -> bool:
-    """Whether any cell of a column of the batch could need the guard.
-
-    Every character the guard looks for (an apostrophe, a tab, a carriage return,
-    ``= + - @``) sorts before 'A' and none is a digit, so when the smallest non-empty
-    text starts with 'A' or later, or every one starts with a digit, no cell does;
-    ``min`` and ``max`` find that out at the speed of C.
-    """
-    try:  # None and "" never need it
-        low = min(filter(None, map(column, batch)), default="A")
-    except TypeError:  # text mixed with numbers
-        return True
-    if low.__class__ is not str:  # numbers only
-        return False
-    return low < "A" and not ("0" <= low and max(filter(None, map(column, batch))) < ":")
+    guard_batch(batch, _TEXT)
 
 
 def _plain_csv_row(row: tuple) -> list:

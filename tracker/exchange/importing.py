@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from tracker.errors import BadInput
 from tracker.exchange import background
 from tracker.exchange.checking import Checker, InitiativeRef, RowProblems
+from tracker.exchange.identity import NameHistory
 from tracker.exchange.reading import records
 from tracker.rules import DATE_COLUMNS, EARLIEST_LIKELY, unlikely_date
 from tracker.store import Store
@@ -154,7 +155,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
     def tx(session: Session) -> ImportResult:
         result = ImportResult(dry_run=dry_run)
         found = resolve_initiative(session, initiative_name)
-        initiative = InitiativeRef(found.id, found.name, found.name_key)
+        initiative = InitiativeRef(found.id, found.name, name_key(found.name))
         framework = framework_of(session, found)
         conn = session.connection()
         bulk = BulkLoad(conn)
@@ -162,16 +163,20 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         site_ids: dict[str, int] = {}
         joined: dict[str, str] = {}  # name key -> ISO date the site joined
         retired: dict[str, str] = {}  # name key -> ISO date the site was retired
-        for key, sid, on, off in session.execute(
-                select(Site.name_key, Site.id, Site.joined_on, Site.retired_on)
+        for name, stored, sid, on, off in session.execute(
+                select(Site.name, Site.name_key, Site.id, Site.joined_on, Site.retired_on)
                 .where(Site.initiative_id == initiative.id)):
-            site_ids[key] = sid
+            key = name_key(name)  # not the stored key, which may predate normalising
+            if key in site_ids and stored != key:
+                continue  # two sites that look alike (made before names were normalised):
+            site_ids[key] = sid  # the one whose stored key is today's, as 'log' finds it
             if on:
                 joined[key] = on.isoformat()
             if off:
                 retired[key] = off.isoformat()
         # A former name is not a new site: 'site rename' left it pointing at the new one.
         former = former_names(session, found)
+        history = NameHistory(session, initiative.id)  # names that changed hands
         retirements: list = []
         held = conn.exec_driver_sql(_select_sql(
             conn, "SELECT coalesce(max(id), 0) FROM events WHERE initiative_id = {}"),
@@ -224,6 +229,10 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                     _problem(result, line, renamed)
                 elif kind == "site":
                     site_id(row[1], row[2], row[3])
+                elif history.retired_elsewhere(session, name_key(name), row[3], row[2]):
+                    then = history.then(name_key(name), row[3])
+                    if session.get(Site, then.site_id).retired_on != row[2]:
+                        _problem(result, line, then.problem(name, row[3]))
                 else:
                     retired.setdefault(name_key(name), row[2].isoformat())
                     retirements.append((line, row))
@@ -233,7 +242,19 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
             if sid is None and site_key in former:
                 _problem(result, line, former[site_key])
                 continue
-            off = retired.get(site_key)
+            then = history.then(site_key, values[7]) if sid is not None else None
+            if then is not None:  # the name meant another site when the row was written
+                held_on = [site for site in (sid, then.site_id) if source_id and int(
+                    source_id) <= held and history.holds_event(
+                        conn, initiative.id, int(source_id), site, SAME_EVENT[1:],
+                        tuple(values[i] for i in SAME_AT[1:]),
+                        int(retracts) if retracts else None)]
+                if not held_on:  # not this database's own event: which site is unclear
+                    _problem(result, line, then.problem(site_name, values[7]))
+                    continue
+                sid = held_on[0]  # this database's own event: it is already there
+                then = None if sid != then.site_id else then
+            off = retired.get(site_key) if then is None else None
             if off and values[4] != "retract" and str(values[6]) >= off:
                 what = "plans" if kind == "plan" else "events"
                 _problem(result, line, f"site '{site_name}' was retired on {off}: it takes no "

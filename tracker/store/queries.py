@@ -19,12 +19,46 @@ from sqlalchemy.orm import Session
 
 from tracker.catalog import Framework
 from tracker.errors import BadInput, UnknownName
+from tracker.rules import name_key as _key
 from tracker.store.records import SMALL_KINDS, withdrawn_ids
 from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Site, SiteChange
 
 
 def name_key(name: str) -> str:
-    return name.strip().casefold()
+    """The key names are looked up by: as people read them (``rules.plain_name``:
+    NFC, no invisible characters, one space between words), ignoring case."""
+    return _key(name)
+
+
+def _by_key(session: Session, query, column, name: str, name_of=lambda row: row.name):
+    """The row of ``query`` whose name has ``name``'s key, or None.
+
+    Keys stored before names were normalised (a name typed with a combining accent or
+    a zero-width space) differ from the key made today, so a miss falls back to the
+    names themselves, keyed now: a database needs no migration to be found by them.
+    A miss is rare (an unknown name, about to be an error), so the scan costs little.
+    """
+    key = name_key(name)
+    found = session.scalar(query.where(column == key))
+    if found is None:
+        found = next((row for row in session.scalars(query)
+                      if name_key(name_of(row)) == key), None)
+    return found
+
+
+def initiative_named(session: Session, name: str) -> Initiative | None:
+    """The initiative whose name is ``name`` as people read it, ignoring case, or None."""
+    return _by_key(session, select(Initiative), Initiative.name_key, name)
+
+
+def site_named(session: Session, initiative: Initiative, name: str,
+               besides: Site | None = None) -> Site | None:
+    """The initiative's site whose name is ``name`` as people read it, ignoring case
+    (``besides``, a site being renamed, left out), or None."""
+    query = select(Site).where(Site.initiative_id == initiative.id)
+    if besides is not None:
+        query = query.where(Site.id != besides.id)
+    return _by_key(session, query, Site.name_key, name)
 
 
 def initiatives(session: Session) -> list[tuple[Initiative, FrameworkSnapshot]]:
@@ -38,7 +72,7 @@ def initiatives(session: Session) -> list[tuple[Initiative, FrameworkSnapshot]]:
 def resolve_initiative(session: Session, name: str | None) -> Initiative:
     """The named initiative, or the only one when no name is given."""
     if name:
-        found = session.scalar(select(Initiative).where(Initiative.name_key == name_key(name)))
+        found = initiative_named(session, name)
         if found is None:
             names = [i.name for i, _ in initiatives(session)]
             raise UnknownName("initiative", name, names,
@@ -92,8 +126,7 @@ def retired_sites(session: Session, initiative: Initiative,
 
 def find_site(session: Session, initiative: Initiative, name: str) -> Site:
     """The site of that name (ignoring case); a former name is refused with the new one."""
-    found = session.scalar(select(Site).where(Site.initiative_id == initiative.id,
-                                              Site.name_key == name_key(name)))
+    found = site_named(session, initiative, name)
     if found is None:
         renamed = former_name(session, initiative, name)
         if renamed is not None:

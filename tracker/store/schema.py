@@ -19,6 +19,7 @@ from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Inte
                         Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from tracker.limits import LIMITS as _MAX
 from tracker.rules import EVENT_KINDS, STATUS_KINDS  # noqa: F401  (the rule lives there)
 
 SCHEMA_HEAD = "0004"
@@ -41,9 +42,9 @@ class FrameworkSnapshot(Base):
                                        name="uq_frameworks_version_hash"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    framework_id: Mapped[str] = mapped_column(String(100))
-    version: Mapped[str] = mapped_column(String(20))
-    content_hash: Mapped[str] = mapped_column(String(64))
+    framework_id: Mapped[str] = mapped_column(String(_MAX["framework_id"]))
+    version: Mapped[str] = mapped_column(String(_MAX["version"]))
+    content_hash: Mapped[str] = mapped_column(String(_MAX["content_hash"]))
     definition: Mapped[str] = mapped_column(Text)
     pinned_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -52,8 +53,8 @@ class Initiative(Base):
     __tablename__ = "initiatives"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(_MAX["name"]))
+    name_key: Mapped[str] = mapped_column(String(_MAX["name"]), unique=True)
     framework_pk: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     started_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
@@ -75,9 +76,9 @@ class Site(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"))
-    name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200))
-    region: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    name: Mapped[str] = mapped_column(String(_MAX["name"]))
+    name_key: Mapped[str] = mapped_column(String(_MAX["name"]))
+    region: Mapped[str | None] = mapped_column(String(_MAX["region"]), nullable=True)
     joined_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     # From this date on the site is counted in no analysis and takes no new events.
@@ -104,14 +105,14 @@ class SiteChange(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"))
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
-    field: Mapped[str] = mapped_column(String(20))
-    old_value: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    new_value: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    field: Mapped[str] = mapped_column(String(_MAX["change_field"]))
+    old_value: Mapped[str | None] = mapped_column(String(_MAX["name"]), nullable=True)
+    new_value: Mapped[str | None] = mapped_column(String(_MAX["name"]), nullable=True)
     effective_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    recorded_by: Mapped[str] = mapped_column(String(200))
-    idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True,
-                                                        unique=True)
+    recorded_by: Mapped[str] = mapped_column(String(_MAX["recorded_by"]))
+    idempotency_key: Mapped[str | None] = mapped_column(String(_MAX["idempotency_key"]),
+                                                        nullable=True, unique=True)
 
 
 class Event(Base):
@@ -141,18 +142,18 @@ class Event(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"))
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
-    stage: Mapped[str] = mapped_column(String(100))
-    checkpoint: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16))
-    rating: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    stage: Mapped[str] = mapped_column(String(_MAX["stage"]))
+    checkpoint: Mapped[str] = mapped_column(String(_MAX["checkpoint"]))
+    kind: Mapped[str] = mapped_column(String(_MAX["kind"]))
+    rating: Mapped[str | None] = mapped_column(String(_MAX["rating"]), nullable=True)
     occurred_on: Mapped[dt.date] = mapped_column(Date)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_by: Mapped[str] = mapped_column(String(_MAX["recorded_by"]))
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
     retracts: Mapped[int | None] = mapped_column(ForeignKey("events.id"), nullable=True,
                                                  unique=True)
-    source: Mapped[str] = mapped_column(String(200), default="cli")
-    idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True,
-                                                        unique=True)
+    source: Mapped[str] = mapped_column(String(_MAX["source"]), default="cli")
+    idempotency_key: Mapped[str | None] = mapped_column(String(_MAX["idempotency_key"]),
+                                                        nullable=True, unique=True)
     due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)

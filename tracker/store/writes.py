@@ -25,10 +25,12 @@ from sqlalchemy.orm import Session
 from tracker.catalog import Catalog, Checkpoint, Framework
 from tracker.dates import check_event_date, check_plan_dates
 from tracker.errors import BadInput, Conflict
+from tracker.limits import check_length
 from tracker.rules import clean_name, look_alike
 from tracker.rules import event_kind as _rule
 from tracker.store import Store
-from tracker.store.queries import (find_site, framework_of, name_key, resolve_initiative)
+from tracker.store.queries import (find_site, framework_of, initiative_named, name_key,
+                                   resolve_initiative, site_named)
 from tracker.store.records import Retractions, describe, withdrawn_ids
 from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Site, SiteChange
 
@@ -38,6 +40,14 @@ def default_recorder() -> str:
         return getpass.getuser()
     except Exception:  # no user name in some containers and services
         return "unknown"
+
+
+def recorder(by: str | None) -> str:
+    """Who records a change: ``--by`` as given (trimmed), else the OS user; refused
+    when longer than the database holds (PostgreSQL would refuse it, SQLite not)."""
+    by = (by or "").strip() or default_recorder()
+    check_length(by, "recorded_by", "--by")
+    return by
 
 
 def _insert(store: Store, fn, conflict_message: str):
@@ -58,7 +68,7 @@ def create_initiative(store: Store, catalog: Catalog, name: str, framework_id: s
     digest = framework.content_hash()
 
     def tx(session: Session) -> Initiative:
-        clash = session.scalar(select(Initiative).where(Initiative.name_key == name_key(name)))
+        clash = initiative_named(session, name)
         if clash is not None:
             raise Conflict(f"an initiative called '{clash.name}' already exists; "
                            "choose another name")
@@ -95,7 +105,7 @@ def _check_new_name(session: Session, initiative: Initiative, name: str, force: 
     others = select(Site).where(Site.initiative_id == initiative.id)
     if site is not None:
         others = others.where(Site.id != site.id)
-    clash = session.scalar(others.where(Site.name_key == name_key(name)))
+    clash = site_named(session, initiative, name, site)
     if clash is not None:
         raise Conflict(f"initiative '{initiative.name}' already has a site called "
                        f"'{clash.name}' (site names ignore case)")
@@ -115,6 +125,7 @@ def add_site(store: Store, initiative_name: str | None, name: str, region: str |
     """Add a site; a name that differs from an existing one only by case, accents or
     spacing is refused (it is almost always the same place typed again) unless ``force``."""
     name = clean_name(name, "site")
+    check_length(region, "region", "--region")
 
     def tx(session: Session):
         initiative = resolve_initiative(session, initiative_name)
@@ -149,7 +160,7 @@ def _change_site(store: Store, initiative_name: str | None, site_name: str, by: 
     [(field, old, new, effective_on)], then record each change on the site and as a
     ``site_changes`` row.  A retried attempt that finds its rows committed returns them."""
     key = uuid.uuid4().hex
-    by = (by or "").strip() or default_recorder()
+    by = recorder(by)
 
     def tx(session: Session) -> SiteChanged:
         initiative = resolve_initiative(session, initiative_name)
@@ -205,6 +216,7 @@ def edit_site(store: Store, initiative_name: str | None, site_name: str, *,
         raise BadInput("give --region TEXT, --joined DATE or both: there is nothing else to "
                        "edit (to rename a site use 'scaletrack site rename')")
     new_region = None if region is None else (" ".join(region.split()) or "")
+    check_length(new_region, "region", "--region")
 
     def decide(session, initiative, site):
         changes = []
@@ -336,7 +348,7 @@ def log_event(store: Store, initiative_name: str | None, site_name: str, checkpo
     """Record one dated event about a site and a checkpoint."""
     key = key or uuid.uuid4().hex
     on = on or dt.date.today()
-    by = (by or "").strip() or default_recorder()
+    by = recorder(by)
 
     def tx(session: Session) -> Logged:
         initiative = resolve_initiative(session, initiative_name)
@@ -371,7 +383,7 @@ def log_batch(store: Store, initiative_name: str | None, entries: list[dict],
                        status=e.get("status"), rating=e.get("rating"),
                        on=e.get("on") or dt.date.today(), note=e.get("note"),
                        evidence=e.get("evidence"),
-                       by=e.get("by") or default_recorder(), source=source, key=e["key"])
+                       by=recorder(e.get("by")), source=source, key=e["key"])
         return len(entries)
 
     return _insert(store, tx, "an event in the batch was recorded already")
@@ -397,7 +409,7 @@ def retract_event(store: Store, initiative_name: str | None, event_id: int,
     again.  A record that was retracted and then restored is withdrawn again by
     retracting the retraction that restored it (``events.retracts`` stays unique)."""
     key = uuid.uuid4().hex
-    by = (by or "").strip() or default_recorder()
+    by = recorder(by)
 
     def tx(session: Session) -> Retracted:
         initiative = resolve_initiative(session, initiative_name)
@@ -417,7 +429,7 @@ def retract_last(store: Store, initiative_name: str | None, reason: str | None =
     last thing typed is what ``events retract --last`` is for.
     """
     key = uuid.uuid4().hex
-    by = (by or "").strip() or default_recorder()
+    by = recorder(by)
 
     def tx(session: Session) -> tuple[str, Retracted]:
         initiative = resolve_initiative(session, initiative_name)
@@ -499,7 +511,7 @@ def set_plan(store: Store, initiative_name: str | None, site_name: str, stage_id
     (``due_on`` the target, ``occurred_on`` the day it was agreed); earlier plans stay
     recorded."""
     key = uuid.uuid4().hex
-    by = (by or "").strip() or default_recorder()
+    by = recorder(by)
     typed_on = set_on is not None
     set_on = set_on or dt.date.today()
 
