@@ -18,11 +18,15 @@ initiative each return belongs to).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.errors import BadInput
+from tracker.store.queries import find_site, resolve_initiative, sites
 from tracker.store.schema import Initiative, Site
 
 UID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -61,3 +65,64 @@ def free_site_uid(session: Session, initiative_id: int, uid: str | None) -> str 
     taken = session.scalar(select(Site.id).where(Site.initiative_id == initiative_id,
                                                  Site.uid == uid))
     return None if taken is not None else uid
+
+
+class SiteRef(NamedTuple):
+    id: int
+    name: str
+    uid: str
+    joined_on: dt.date | None
+    retired_on: dt.date | None
+
+
+class InitiativeRef(NamedTuple):
+    id: int
+    name: str
+    uid: str
+
+
+def return_sites(store, initiative_name: str | None,
+                 site_names: list[str] | None) -> tuple[InitiativeRef, list[SiteRef]]:
+    """The initiative and the sites to make returns for: the ones named (each must exist
+    and not be retired), or every site not retired, by name."""
+    with store.reading() as session:
+        initiative = resolve_initiative(session, initiative_name)
+        if site_names:
+            chosen, seen = [], set()
+            for name in site_names:
+                if not name.strip():
+                    raise BadInput("--site is empty: give a site name, or leave the option out")
+                site = find_site(session, initiative, name)
+                if site.retired_on is not None:
+                    raise BadInput(f"site '{site.name}' was retired on "
+                                   f"{site.retired_on.isoformat()}: it makes no more returns")
+                if site.id not in seen:
+                    seen.add(site.id)
+                    chosen.append(site)
+        else:
+            chosen = [s for s in sites(session, initiative) if s.retired_on is None]
+            if not chosen:
+                raise BadInput(f"initiative '{initiative.name}' has no sites still in the "
+                               "programme to make returns for; add one with 'scaletrack site "
+                               "add NAME'")
+        return (InitiativeRef(initiative.id, initiative.name, initiative.uid),
+                [SiteRef(s.id, s.name, s.uid, s.joined_on, s.retired_on) for s in chosen])
+
+
+def initiative_by_uid(store, uid: str) -> InitiativeRef | None:
+    with store.reading() as session:
+        found = session.scalar(select(Initiative).where(Initiative.uid == uid))
+        return InitiativeRef(found.id, found.name, found.uid) if found else None
+
+
+def initiative_named(store, name: str | None) -> InitiativeRef:
+    with store.reading() as session:
+        found = resolve_initiative(session, name)
+        return InitiativeRef(found.id, found.name, found.uid)
+
+
+def sites_of(store, initiative_id: int) -> dict[str, SiteRef]:
+    """{uid: site} of every site of the initiative, retired ones included."""
+    with store.reading() as session:
+        return {s.uid: SiteRef(s.id, s.name, s.uid, s.joined_on, s.retired_on)
+                for s in session.scalars(select(Site).where(Site.initiative_id == initiative_id))}
