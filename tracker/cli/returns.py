@@ -57,3 +57,51 @@ def make(app, site_names, quarter, as_of, contact, out_dir, initiative):
         say(f"  {r.site}: {path.name} ({len(r.rows)} rows)")
     say(f"Send each file to its site; bring the filled ones back with: "
         f"scaletrack returns import {out_dir}")
+
+
+@returns.command("import")
+@click.argument("paths", metavar="FILE_OR_DIR...", nargs=-1, required=True,
+                type=click.Path())
+@click.option("--dry-run", is_flag=True, help="Check the returns and say what would be recorded.")
+@initiative_option
+@pass_app
+def import_returns(app, paths, dry_run, initiative):
+    """Import filled returns: .xlsx files, or folders of them.
+
+    Only rows with a new status or rating (and a filled-in planned
+    completion date) are recorded, each dated by its Date cell. All the
+    returns are imported together or not at all: every problem is listed
+    with its file, sheet and cell. Importing a return again adds nothing.
+    Dates typed as text are read day first (31/12/2025) or year first
+    (2025-12-31); an ambiguous one (03/04/2025) is refused.
+
+    \b
+    Examples:
+      scaletrack returns import returns/ --dry-run
+      scaletrack returns import returns/Leeds-2026Q3.xlsx
+    """
+    from tracker.returns.importing import import_returns as run_import
+
+    result = run_import(app.store, initiative, list(paths), dry_run)
+    for warning in result.warnings:
+        say(f"Warning: {warning}")
+    for s in result.summaries:
+        if s.recorded:
+            say(f"{s.site} ({s.file}): {_n(len(s.recorded), 'row')} with news: "
+                + "; ".join(s.recorded))
+        else:
+            say(f"{s.site} ({s.file}): no news")
+    events = (f"{_n(result.events_added, 'event')} "
+              f"({result.events_already} already recorded)")
+    plans = (f", {_n(result.plans_added, 'plan')} ({result.plans_already} already recorded)"
+             if result.plans_added or result.plans_already else "")
+    if dry_run:
+        say(f"Dry run: {events}{plans} would be added to '{result.initiative}'. "
+            "Nothing was written.")
+    else:
+        say(f"Imported {len(result.summaries)} return(s) into '{result.initiative}': "
+            f"{events}{plans}.")
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -126,3 +126,18 @@ def sites_of(store, initiative_id: int) -> dict[str, SiteRef]:
     with store.reading() as session:
         return {s.uid: SiteRef(s.id, s.name, s.uid, s.joined_on, s.retired_on)
                 for s in session.scalars(select(Site).where(Site.initiative_id == initiative_id))}
+
+
+def initiative_uids(store) -> dict[str, str]:
+    """{uid: name} of every initiative in the database."""
+    with store.reading() as session:
+        return {uid: name for uid, name in session.execute(select(Initiative.uid,
+                                                                  Initiative.name))}
+
+
+def framework_named(store, initiative_id: int):
+    """The framework pinned for the initiative."""
+    from tracker.store.queries import framework_of
+
+    with store.reading() as session:
+        return framework_of(session, session.get(Initiative, initiative_id))
