@@ -33,7 +33,7 @@ PLAN_LABEL = "Planned completion"
 PLAN_NEW = "(put the date in Date)"
 NAME_LABEL = "Your name (optional)"
 NAME_CELL = "B13"  # the cover's one input cell; making.py lays the cover out to match
-DATE_FORMAT = "DD MMM YYYY"
+DATE_FORMAT = "D MMM YYYY"
 
 
 def cell(column: int, row: int) -> str:

@@ -83,6 +83,8 @@ def _row(framework: Framework, group: Stage, cp: Checkpoint, state, stage_label:
     what = f"{cp.title}. {cp.guidance}".strip()
     if cp.optional:
         what += " (Optional.)"
+    if levels:  # in print, and where a program shows no drop-down, the choices still show
+        what += f" Rate it {', '.join(levels[:-1])} or {levels[-1]}."
     return Row(cp.full_id, "rated" if levels else "ticked",
                (cp.full_id, stage_label, what, _status_now(framework, cp, state)),
                tuple(levels) if levels else layout.TICKED_CHOICES)

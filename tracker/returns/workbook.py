@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from copy import copy
 import tempfile
 from pathlib import Path
 
@@ -38,7 +39,7 @@ EDGE = Side(style="thin", color="A6A6A6")
 BOX = Border(left=EDGE, right=EDGE, top=EDGE, bottom=EDGE)
 WRAP = Alignment(wrap_text=True, vertical="top")
 OPEN = Protection(locked=False)
-WIDTHS = (26, 24, 60, 22, 22, 15, 40, 30)
+WIDTHS = (32, 30, 60, 24, 20, 13, 36, 28)
 
 
 def _lines(text: str | None, width: float) -> int:
@@ -60,18 +61,28 @@ def _height(ws, row: int, texts, widths) -> None:
 
 def _cell(ws, value, *, bold=False, fill=None, open_=False, size=None, date=False,
           wrap=True):
+    """A cell with its style.  Setting styles cell by cell makes openpyxl hash every style
+    object each time (most of the cost of a workbook), so each combination is set once
+    per workbook, on a first cell, and later cells copy that cell's style indices."""
     c = WriteOnlyCell(ws, value)
-    if wrap:
-        c.alignment = WRAP
-    if bold or size:
-        c.font = Font(bold=bold, size=size or 11)
-    if fill is not None:
-        c.fill = fill
-        c.border = BOX
-    if open_:
-        c.protection = OPEN
-    if date:
-        c.number_format = layout.DATE_FORMAT
+    styles = ws.parent._scaletrack_styles
+    key = (bold, id(fill), open_, size, date, wrap)
+    proto = styles.get(key)
+    if proto is None:
+        if wrap:
+            c.alignment = WRAP
+        if bold or size:
+            c.font = Font(bold=bold, size=size or 11)
+        if fill is not None:
+            c.fill = fill
+            c.border = BOX
+        if open_:
+            c.protection = OPEN
+        if date:
+            c.number_format = layout.DATE_FORMAT
+        styles[key] = c._style
+    else:
+        c._style = copy(proto)
     return c
 
 
@@ -211,6 +222,7 @@ def _hidden(wb: Workbook, r: SiteReturn) -> None:
 
 def draw(r: SiteReturn) -> Workbook:
     wb = Workbook(write_only=True)
+    wb._scaletrack_styles = {}  # see _cell
     _cover(wb, r)
     _return_sheet(wb, r)
     _hidden(wb, r)
