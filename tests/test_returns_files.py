@@ -52,7 +52,7 @@ def test_a_return_made_before_a_move_to_another_database_imports_after_it(run, t
     assert run.rows("SELECT name, uid FROM sites") == src.rows("SELECT name, uid FROM sites")
     run("site", "rename", "Leeds City", "Leeds")  # renamed after the move: still found
     r = run("returns", "import", str(path))
-    assert "Leeds (Leeds-City-2025Q3.xlsx): 1 row with news: set-up.baseline done on " \
+    assert "Leeds (Leeds-City-2025Q3.xlsx, from Sam): 1 row with news: set-up.baseline done on " \
            "2025-09-01" in r.stderr
     assert [tuple(str(v) for v in row) for row in run.rows(
         "SELECT s.name, e.checkpoint, e.kind, e.occurred_on, e.recorded_by FROM events e "
@@ -197,3 +197,29 @@ def test_the_uids_migration_gives_every_existing_row_its_own(run):
     uids = [u for (u,) in run.rows("SELECT uid FROM initiatives UNION ALL SELECT uid FROM sites")]
     assert len(uids) == 4 and len(set(uids)) == 4 and all(len(u) == 36 for u in uids)
     assert run.count() == 1
+
+
+def test_files_that_are_not_returns_and_rows_that_record_nothing(run, tmp_path):
+    from openpyxl import Workbook
+
+    run("initiative", "create", "North", "--framework", "ihi-full-scale")
+    run("site", "add", "Leeds")
+    make(run, tmp_path / "out", "--quarter", Q)
+    path = tmp_path / "out" / "Leeds-2025Q3.xlsx"
+    rows = rows_of(path)
+    fill(path, {at(rows, "set-up.baseline", "G"): "waiting for the data lead"})
+    (tmp_path / "notes.txt").write_text("not a workbook")
+    Workbook().save(tmp_path / "other.xlsx")
+    r = run("returns", "import", str(path), str(tmp_path / "notes.txt"),
+            str(tmp_path / "other.xlsx"), code=2)
+    assert r.stderr.splitlines()[1:] == [
+        "notes.txt: cannot be read as an .xlsx workbook; save it as Excel Workbook (.xlsx)",
+        "other.xlsx: is not a scaletrack return (it has no hidden 'scaletrack' sheet); fill in "
+        "the return scaletrack made, not a copy of its cells"]
+    r = run("returns", "import", str(tmp_path / "out"))
+    assert r.stderr.splitlines() == [
+        f"Warning: Leeds-2025Q3.xlsx, sheet Return, cell E{rows['set-up.baseline']}: no new "
+        "status or rating, so the date, note or evidence on this row is not recorded",
+        "Leeds (Leeds-2025Q3.xlsx): no news",
+        "Imported 1 return(s) into 'North': 0 events (0 already recorded)."]
+    assert run.count() == 0

@@ -86,11 +86,12 @@ def import_returns(app, paths, dry_run, initiative):
     for warning in result.warnings:
         say(f"Warning: {warning}")
     for s in result.summaries:
+        whose = f"{s.file}, from {s.by}" if s.by else s.file
         if s.recorded:
-            say(f"{s.site} ({s.file}): {_n(len(s.recorded), 'row')} with news: "
+            say(f"{s.site} ({whose}): {_n(len(s.recorded), 'row')} with news: "
                 + "; ".join(s.recorded))
         else:
-            say(f"{s.site} ({s.file}): no news")
+            say(f"{s.site} ({whose}): no news")
     events = (f"{_n(result.events_added, 'event')} "
               f"({result.events_already} already recorded)")
     plans = (f", {_n(result.plans_added, 'plan')} ({result.plans_already} already recorded)"

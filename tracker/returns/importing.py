@@ -51,6 +51,7 @@ class SiteSummary:
     site: str
     file: str
     recorded: list[str] = field(default_factory=list)
+    by: str = ""  # the name on the cover
 
 
 @dataclass
@@ -91,8 +92,8 @@ def import_returns(store: Store, initiative_name: str | None, paths: list[str],
     if problems:
         raise ReturnProblems(problems, len(files))
     warnings = [w for c in checked for w in c.warnings]
-    summaries = [SiteSummary(c.site.name, c.file.path.name, [r.summary for r in c.records])
-                 for c in checked]
+    summaries = [SiteSummary(c.site.name, c.file.path.name, [r.summary for r in c.records],
+                             c.file.name) for c in checked]
     records = [r for c in checked for r in c.records]
     result = ReturnsImported(initiative.name, summaries, warnings, dry_run=dry_run)
     if not records:
