@@ -9,6 +9,7 @@ name on the cover, and the Return sheet's rows of eight values.
 
 from __future__ import annotations
 
+import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,9 +97,9 @@ def read_return(path: Path) -> ReturnFile:
             if not values or values[0] is None:
                 continue
             if in_rows:
-                number, key, kind, *locked = values
+                number, key, kind, locked = values[:4]
                 out.made.append(MadeRow(int(number), _text(key), _text(kind),
-                                        tuple(_text(v) for v in locked if v is not None)))
+                                        tuple(_text(v) for v in json.loads(locked))))
             elif values[0] == layout.ROWS_MARK:
                 in_rows = True
             else:
@@ -111,7 +112,7 @@ def read_return(path: Path) -> ReturnFile:
         out.header = tuple(next(sheet_rows, ()))
         width = len(layout.HEADERS)
         out.rows = [tuple(values) + (None,) * (width - len(values)) for values in sheet_rows]
-    except (ValueError, TypeError):
+    except (ValueError, TypeError):  # json.JSONDecodeError is a ValueError
         out.problem = "is not a return scaletrack can read: its hidden sheet was changed"
     finally:
         wb.close()
