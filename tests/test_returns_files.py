@@ -223,3 +223,21 @@ def test_files_that_are_not_returns_and_rows_that_record_nothing(run, tmp_path):
         "Leeds (Leeds-2025Q3.xlsx): no news",
         "Imported 1 return(s) into 'North': 0 events (0 already recorded)."]
     assert run.count() == 0
+
+
+def test_many_returns_are_drawn_by_workers_each_for_its_own_site(run, tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    from tracker.returns import workbook
+
+    monkeypatch.setattr(workbook, "PER_WORKER", 1)
+    monkeypatch.setattr(workbook.os, "cpu_count", lambda: 2)
+    run("initiative", "create", "North", "--framework", "nasss")
+    for site in ("Alpha", "Beta", "Gamma"):
+        run("site", "add", site)
+    make(run, tmp_path / "out", "--quarter", Q)
+    for site in ("Alpha", "Beta", "Gamma"):
+        wb = load_workbook(tmp_path / "out" / f"{site}-2025Q3.xlsx", read_only=True)
+        assert [r[1] for r in wb["scaletrack"].iter_rows(max_row=5, values_only=True)
+                if r[0] == "site"] == [site]
+    assert not [p for p in (tmp_path / "out").iterdir() if p.suffix != ".xlsx"]
