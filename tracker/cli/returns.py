@@ -73,7 +73,8 @@ def import_returns(app, paths, dry_run, initiative):
     returns are imported together or not at all: every problem is listed
     with its file, sheet and cell. Importing a return again adds nothing.
     Dates typed as text are read day first (31/12/2025) or year first
-    (2025-12-31); an ambiguous one (03/04/2025) is refused.
+    (2025-12-31); an ambiguous one (03/04/2025) is refused. Without -i, the
+    returns go into the initiative they were made for.
 
     \b
     Examples:
