@@ -18,7 +18,8 @@ ROOT = Path(__file__).parent.parent
 
 def test_importing_the_cli_loads_neither_matplotlib_nor_alembic():
     code = ("import sys, tracker.cli; "
-            "print(sorted(m for m in ('matplotlib', 'alembic', 'sqlalchemy') if m in sys.modules))")
+            "print(sorted(m for m in ('matplotlib', 'alembic', 'sqlalchemy', 'openpyxl') "
+            "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"  # not even SQLAlchemy: --help stays quick
 
@@ -51,7 +52,7 @@ def test_expected_commands_exist():
     assert {"frameworks list", "frameworks show", "frameworks validate", "initiative create",
             "initiative list", "site add", "site list", "log", "events list", "events retract",
             "status", "db upgrade", "db current", "db path", "demo", "gaps", "compare", "plan",
-            "chart", "report", "completion", "next"} <= names
+            "chart", "report", "completion", "next", "returns make", "returns import"} <= names
 
 
 def test_layers_import_downward_only():
@@ -59,7 +60,9 @@ def test_layers_import_downward_only():
     forbidden = {
         "catalog": ("tracker.store", "tracker.analysis", "tracker.cli", "tracker.views"),
         "store": ("tracker.analysis", "tracker.cli", "tracker.views", "tracker.report"),
-        "analysis": ("tracker.cli", "tracker.views", "tracker.report", "tracker.charts"),
+        "analysis": ("tracker.cli", "tracker.views", "tracker.report", "tracker.charts",
+                     "tracker.returns"),
+        "returns": ("tracker.cli", "tracker.views", "tracker.report", "tracker.charts"),
     }
     for where, banned in forbidden.items():
         files = [ROOT / "tracker" / where] if where.endswith(".py") else \

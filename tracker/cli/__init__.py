@@ -8,7 +8,7 @@ matplotlib.
 
 from tracker.cli.app import cli
 from tracker.cli import (analyses, db, demo, events, frameworks, initiatives,  # noqa: F401
-                         next, reports, sites)  # importing a module registers its commands
+                         next, reports, returns, sites)  # importing a module registers its commands
 
 
 def main() -> None:

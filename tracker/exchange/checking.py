@@ -18,6 +18,7 @@ from tracker.catalog import Framework
 from tracker.errors import BadInput
 from tracker.exchange.columns import ROW_KINDS, quoted, text_cell
 from tracker.limits import too_long
+from tracker.store.identity import uid_problem
 from tracker.store.queries import name_key
 from tracker.store.schema import utcnow
 from tracker.store.writes import default_recorder
@@ -285,6 +286,13 @@ class Checker:
         return ("event", values, source_id, retracts, site_key)
 
     def site_row(self, site: str, r: dict, problems: list[str]) -> tuple:
+        uids = []
+        for what in ("initiative_uid", "site_uid"):
+            value = (r.get(what) or "").strip()
+            problem = uid_problem(value, what)
+            if problem:
+                problems.append(problem)
+            uids.append(value or None)
         joined_raw = (r.get("occurred_on") or "").strip()
         joined = None
         if joined_raw:
@@ -296,7 +304,7 @@ class Checker:
         _fits(problems, (region, "region"))
         if problems:
             raise RowProblems(problems)
-        return ("site", site, region, joined)
+        return ("site", site, region, joined, *uids)
 
     def retired_row(self, site: str, r: dict, problems: list[str]) -> tuple:
         """('retired', site, date, recorded_at, recorded_by): the site retired from that date."""

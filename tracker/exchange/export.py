@@ -44,7 +44,8 @@ KIND = COLUMNS.index("kind")
 # Numbers, and dates as the export writes them (digits first), never need the guard:
 # only the other columns are looked at.
 _TEXT = tuple(i for i, c in enumerate(COLUMNS)
-              if c not in ("event_id", "retracts", "occurred_on", "recorded_at", "due_on"))
+              if c not in ("event_id", "retracts", "occurred_on", "recorded_at", "due_on",
+                           "initiative_uid", "site_uid"))
 
 
 class Exported(NamedTuple):
@@ -108,18 +109,20 @@ def _batches(store: Store, initiative_name: str | None) -> Iterator[list[tuple] 
         initiative = resolve_initiative(session, initiative_name)
         snap = session.get(FrameworkSnapshot, initiative.framework_pk)
         head = (initiative.name, snap.framework_id, snap.version)
+        initiative_uid = initiative.uid
         yield None
         sites = (select(Site.id, Site.name, Site.joined_on, Site.created_at, Site.region,
-                        Site.retired_on)
+                        Site.retired_on, Site.uid)
                  .where(Site.initiative_id == initiative.id).order_by(Site.id))
         names, retired, rows = {}, [], []
-        for site_id, name, joined_on, created_at, region, retired_on in session.execute(sites):
+        for site_id, name, joined_on, created_at, region, retired_on, uid in session.execute(
+                sites):
             names[site_id] = name
             if retired_on is not None:
                 retired.append((site_id, name, retired_on))
             rows.append((None, *head, name, None, None, "site", None,
                          joined_on.isoformat() if joined_on else None, _stamp(created_at),
-                         None, None, None, None, None, None, region))
+                         None, None, None, None, None, None, region, initiative_uid, uid))
         yield rows
         # A retired site's row: the date in occurred_on, who recorded it and when.
         recorded = {site_id: (at, by) for site_id, at, by in session.execute(
@@ -130,7 +133,8 @@ def _batches(store: Store, initiative_name: str | None) -> Iterator[list[tuple] 
         for site_id, name, retired_on in retired:
             at, by = recorded.get(site_id, (None, None))
             rows.append((None, *head, name, None, None, "retired", None, retired_on.isoformat(),
-                         _stamp(at) if at else None, by, None, None, None, None, None, None))
+                         _stamp(at) if at else None, by, None, None, None, None, None, None,
+                         None, None))
         yield rows
         connection = session.connection()
         dialect = connection.dialect.name
@@ -150,7 +154,7 @@ def _batches(store: Store, initiative_name: str | None) -> Iterator[list[tuple] 
             for batch in batches:
                 yield [(event_id, *head, names[site_id], stage, checkpoint, kind, rating,
                         occurred_on, recorded_at, by, note, evidence, retracts, source,
-                        due_on, None)
+                        due_on, None, None, None)
                        for (event_id, site_id, stage, checkpoint, kind, rating, occurred_on,
                             recorded_at, by, note, evidence, retracts, source, due_on)
                        in batch]

@@ -40,8 +40,9 @@ from tracker.exchange.reading import records
 from tracker.rules import DATE_COLUMNS, EARLIEST_LIKELY, unlikely_date
 from tracker.store import Store
 from tracker.store.bulk import BulkLoad
+from tracker.store.identity import adopt_initiative_uid, free_site_uid
 from tracker.store.queries import former_names, framework_of, name_key, resolve_initiative
-from tracker.store.schema import Event, Site, SiteChange, utcnow
+from tracker.store.schema import Event, Site, SiteChange, new_uid, utcnow
 from tracker.store.writes import retirement_refused
 
 MAX_PROBLEMS = 50
@@ -188,13 +189,18 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         retractions: list = []
         plans: list = []  # (line, values, slot) of plan rows, written after the events
 
-        def site_id(name: str, region=None, joined_on=None) -> int:
+        had_sites = bool(site_ids)
+        uid_seen: list[str] = []  # the file's initiative uid, once handled
+
+        def site_id(name: str, region=None, joined_on=None, uid=None) -> int:
             key = name_key(name)
             sid = site_ids.get(key)
             if sid is None:
                 sid = session.execute(insert(Site).values(
                     initiative_id=initiative.id, name=name, name_key=key, region=region,
-                    joined_on=joined_on, created_at=utcnow()).returning(Site.id)).scalar()
+                    joined_on=joined_on, created_at=utcnow(),
+                    uid=free_site_uid(session, initiative.id, uid) or new_uid()
+                ).returning(Site.id)).scalar()
                 site_ids[key] = sid
                 if joined_on:
                     joined[key] = joined_on.isoformat()
@@ -228,7 +234,10 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 if renamed:
                     _problem(result, line, renamed)
                 elif kind == "site":
-                    site_id(row[1], row[2], row[3])
+                    if row[4] and not uid_seen:  # the initiative's uid, on every site row
+                        uid_seen.append(row[4])
+                        adopt_initiative_uid(session, initiative.id, row[4], had_sites)
+                    site_id(row[1], row[2], row[3], row[5])
                 elif history.retired_elsewhere(session, name_key(name), row[3], row[2]):
                     then = history.then(name_key(name), row[3])
                     if session.get(Site, then.site_id).retired_on != row[2]:

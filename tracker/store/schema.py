@@ -14,6 +14,7 @@ so commands can check a database's schema without importing Alembic.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
                         Text, UniqueConstraint, text)
@@ -22,12 +23,20 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from tracker.limits import LIMITS as _MAX
 from tracker.rules import EVENT_KINDS, STATUS_KINDS  # noqa: F401  (the rule lives there)
 
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0006"
 
 
 def utcnow() -> dt.datetime:
     """Naive UTC: stored the same way on SQLite and PostgreSQL."""
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def new_uid() -> str:
+    """A stable identifier for an initiative or a site: a random UUID, as text.
+
+    Names change and repeat across databases; the uid does neither, and export and
+    import carry it, so a quarterly return finds its initiative and site by it."""
+    return str(uuid.uuid4())
 
 
 class Base(DeclarativeBase):
@@ -51,6 +60,7 @@ class FrameworkSnapshot(Base):
 
 class Initiative(Base):
     __tablename__ = "initiatives"
+    __table_args__ = (Index("ix_initiatives_uid", "uid", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(_MAX["name"]))
@@ -59,6 +69,8 @@ class Initiative(Base):
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     started_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Nullable only in the database (migration 0006); every row written has one.
+    uid: Mapped[str | None] = mapped_column(String(36), nullable=True, default=new_uid)
 
 
 class Site(Base):
@@ -72,7 +84,8 @@ class Site(Base):
     """
 
     __tablename__ = "sites"
-    __table_args__ = (UniqueConstraint("initiative_id", "name_key", name="uq_sites_name"),)
+    __table_args__ = (UniqueConstraint("initiative_id", "name_key", name="uq_sites_name"),
+                      Index("ix_sites_uid", "initiative_id", "uid", unique=True))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"))
@@ -83,6 +96,8 @@ class Site(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     # From this date on the site is counted in no analysis and takes no new events.
     retired_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # The site's stable identifier (see ``new_uid``), unique within its initiative.
+    uid: Mapped[str | None] = mapped_column(String(36), nullable=True, default=new_uid)
 
 
 SITE_FIELDS = ("name", "region", "joined_on", "retired_on")
