@@ -87,10 +87,15 @@ _CONTEXT: dict = {}
 def _render(job: tuple) -> str:
     from tracker.charts.style import save
 
-    kind, page, path = job
+    kind, page, path, final = job
     c = _CONTEXT
     (fig,) = draw(kind, c["snapshot"], c["period"], only=page)
-    return str(save(fig, Path(path)))
+    try:
+        return str(save(fig, Path(path)))
+    except OSError as exc:
+        from tracker.outputs import failed
+
+        raise failed(final, exc, Path(final).exists()) from None
 
 
 def _render_in_order(jobs: list[tuple]) -> int:
@@ -116,59 +121,96 @@ class Drawing:
     the drawing.  ``finish`` waits for every page and raises the first error.
     Workers are forked after the snapshot is read and inherit it: nothing is
     pickled but the page numbers.
+
+    Pages are drawn to temporary files of ``outputs`` (a ``FileSet``): the
+    caller's, renamed into place with the rest of a report, or the drawing's
+    own, renamed when every page is drawn.  A failure or Ctrl-C kills the
+    workers and leaves no page behind.
     """
 
-    def __init__(self, charts: list[tuple[str, Path]], snapshot, period, progress=None):
+    def __init__(self, charts: list[tuple[str, Path]], snapshot, period, progress=None,
+                 files=None):
         from tracker.charts.style import page_paths
+        from tracker.outputs import FileSet
 
         self.files: dict[str, list[Path]] = {}
         self.jobs: list[tuple] = []
         self.progress = progress
+        self._own = files is None
         for kind, path in charts:
             if path.suffix.lower() != ".png":
                 raise BadInput(f"charts are PNG files: give a name ending in .png, "
                                f"not '{path.name}'")
             _check(kind, snapshot)
-            paths = page_paths(path, _module(kind).page_count(snapshot))
-            self.files[kind] = paths
-            self.jobs += [(kind, page, str(p)) for page, p in enumerate(paths, start=1)]
+        folders = {path.parent for _, path in charts}
+        if self._own and len(folders) > 1:
+            raise ValueError("a drawing writes into one folder")
+        self.set = files if files is not None else FileSet(folders.pop() if folders else Path("."))
+        try:
+            for kind, path in charts:
+                paths = page_paths(path, _module(kind).page_count(snapshot))
+                self.files[kind] = paths
+                self.jobs += [(kind, page, str(self.set.stage(p.name)), str(p))
+                              for page, p in enumerate(paths, start=1)]
+        except BaseException:
+            if self._own:
+                self.set.discard()
+            raise
         # in weight order, so no worker is left drawing a big page alone at the end
         self.jobs.sort(key=lambda job: REGISTRY[job[0]].weight)
         self.snapshot, self.period = snapshot, period
-        self._pool = self._pending = None
+        self._children: list = []
 
     def start(self) -> None:
-        for paths in self.files.values():
-            paths[0].parent.mkdir(parents=True, exist_ok=True)
+        from tracker import children
+
         _CONTEXT.update(snapshot=self.snapshot, period=self.period)
         workers = min(len(self.jobs), os.cpu_count() or 1, 4)
-        import multiprocessing  # only a report drawing several pages needs it
-
-        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        if workers > 1 and children.can_fork():
             # Each worker gets a fixed share, not the next page free: a page's pixels can
             # depend on what its process drew before (font state), and PNGs must be
             # byte-identical run after run.
-            self._pool = multiprocessing.get_context("fork").Pool(workers)
-            self._pending = self._pool.imap_unordered(
-                _render_in_order, [self.jobs[i::workers] for i in range(workers)])
+            try:
+                for i in range(workers):
+                    self._children.append(children.fork(_render_in_order, self.jobs[i::workers]))
+            except BaseException:
+                children.kill_all(self._children)
+                if self._own:
+                    self.set.discard()
+                raise
+
+    def abort(self) -> None:
+        """Stop drawing: kill the workers and drop the pages (a failure elsewhere, Ctrl-C)."""
+        from tracker import children
+
+        children.kill_all(self._children)
+        self._children = []
+        _CONTEXT.clear()
+        if self._own:
+            self.set.discard()
 
     def finish(self) -> dict[str, list[Path]]:
+        from tracker import children
+
         try:
-            if self._pool is not None:
-                for drawn in self._pending:
+            if self._children:
+                for drawn in children.results(self._children):
                     for _ in range(drawn):
                         if self.progress:
                             self.progress()
-                self._pool.close()
-                self._pool.join()
             else:
                 for job in self.jobs:
                     _render(job)
                     if self.progress:
                         self.progress()
+            if self._own:
+                self.set.commit()
+        except BaseException:
+            if self._own:
+                self.set.discard()
+            raise
         finally:
-            if self._pool is not None:
-                self._pool.terminate()
-                self._pool = None
+            children.kill_all(self._children)
+            self._children = []
             _CONTEXT.clear()
         return self.files

@@ -58,19 +58,16 @@ def events():
 
 
 def write_data(write_all) -> None:
-    """Run ``write_all(write)`` against standard output; a reader that stops early
-    (``| head``) ends the listing quietly instead of with an error."""
-    import os
+    """Run ``write_all(write)`` against standard output and flush it.
+
+    A reader that stops early (``| head``), a closed stdout or a full disk is an
+    error with exit status 1 (``tracker.cli.stdio`` checks every write), never a
+    quiet success: a script must not take a cut-off listing for the whole."""
     import sys
 
     out = sys.stdout
-    try:
-        write_all(out.write)
-        out.flush()
-    except BrokenPipeError:
-        # Python would complain again when it flushes stdout at exit
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
+    write_all(out.write)
+    out.flush()
 
 
 @events.command("list")
@@ -274,10 +271,8 @@ def template(app, output, excel, initiative):
       scaletrack events template -o milestones.csv --excel
       scaletrack events import milestones.csv --dry-run
     """
-    import os
     import shlex
     import sys
-    import tempfile
 
     from tracker.exchange.template import template_csv, template_rows
 
@@ -287,15 +282,8 @@ def template(app, output, excel, initiative):
         sys.stdout.buffer.write(data.encode("utf-8"))
         sys.stdout.buffer.flush()
         return
-    folder = os.path.dirname(os.path.abspath(output))
-    try:  # beside the target, then renamed: a failure leaves any earlier file as it was
-        fd, temp = tempfile.mkstemp(prefix=".template-", suffix=".csv", dir=folder)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data.encode("utf-8"))
-        os.replace(temp, output)
-    except OSError as exc:
-        from tracker.errors import BadInput
+    from tracker.outputs import write_bytes
 
-        raise BadInput(f"cannot write {output}: {exc.strerror or exc}") from None
+    write_bytes(output, data.encode("utf-8"))  # whole or not at all; an earlier file is kept
     say(f"Wrote a template of {len(rows)} example rows to {output}; edit it, then: "
         f"scaletrack events import {shlex.quote(output)}")

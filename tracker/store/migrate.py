@@ -112,34 +112,40 @@ def newer_schema(revision: str, url: str) -> NewerSchema:
 
 
 def backup_sqlite(path: Path) -> Path:
-    """Copy a SQLite file beside itself, consistently even while others write."""
+    """Copy a SQLite file beside itself, consistently even while others write.
+
+    The copy is made under a temporary name (``.NAME.STAMP.bak.XXXX.part``) and
+    renamed to ``NAME.STAMP.bak`` only once complete and synced: a ``.bak`` file
+    is always a whole backup, even after ``kill -9`` in the middle of one.
+    """
+    from tracker.outputs import commit_file, temp_path
+
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.{stamp}.bak")
     n = 1
     while target.exists():
         n += 1
         target = path.with_name(f"{path.name}.{stamp}-{n}.bak")
+    temp = None
     try:
-        _copy_sqlite(path, target)
+        temp = temp_path(target)
+        _copy_sqlite(path, temp)
+        commit_file(temp, target)
     except (sqlite3.Error, OSError) as exc:
-        for leftover in (target, target.with_name(target.name + "-journal")):
-            leftover.unlink(missing_ok=True)
+        if temp is not None:  # the .bak name itself is only ever made by the rename
+            temp.unlink(missing_ok=True)
+            temp.with_name(temp.name + "-journal").unlink(missing_ok=True)
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise DatabaseError(
             f"cannot back up {path} to {target}: {reason}; the database was not changed "
             "(free some space, or check the folder's permissions, and run "
             "'scaletrack db upgrade' again)") from None
+    except BaseException:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+            temp.with_name(temp.name + "-journal").unlink(missing_ok=True)
+        raise
     return target
-
-
-def _copy_sqlite(path: Path, target: Path) -> None:
-    src = sqlite3.connect(path)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
 
 
 def upgrade(engine: Engine, url: str, target: str = "head",
