@@ -274,7 +274,7 @@ def test_demo(run, tmp_path):
     assert "The sample is in" in r.stderr
     assert run.count("initiatives") == 0  # SCALETRACK_DB is left alone by the demo
     assert "Calderdale (8)" in r.stdout and "blocked" in r.stdout  # the gaps follow the status
-    assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "demo").iterdir() if not p.name.startswith(".")) == [
         "adoption.png", "compare.csv", "compare.png", "gaps.csv", "gaps.png", "report.md",
         "status.csv", "timeline.png"]
     md = (tmp_path / "demo" / "report.md").read_text()

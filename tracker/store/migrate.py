@@ -148,6 +148,16 @@ def backup_sqlite(path: Path) -> Path:
     return target
 
 
+def _copy_sqlite(path: Path, target: Path) -> None:
+    src = sqlite3.connect(path)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
 def upgrade(engine: Engine, url: str, target: str = "head",
             create: bool = True) -> tuple[str | None, str, Path | None]:
     """Bring the database to ``target``; return (before, after, backup file or None).
