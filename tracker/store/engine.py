@@ -129,13 +129,15 @@ def is_read_only(path: Path) -> bool:
 def _read_only_uri(path: Path) -> str:
     """A URI that opens ``path`` for reading only.
 
-    A WAL database opened read-only still needs its ``-shm`` file; when the
-    folder is not writable either and no ``-wal`` file exists (so nothing is
-    waiting to be checkpointed), the file is opened as immutable instead.
+    A WAL database opened read-only still needs its ``-shm`` file; when no
+    ``-wal`` file exists (so nothing is waiting to be checkpointed), the file
+    is opened as immutable instead, which creates no ``-shm`` beside it.
     """
     uri = "file:" + quote(str(path))
     wal = path.with_name(path.name + "-wal")
-    if not os.access(path.parent, os.W_OK) and not wal.exists():
+    if not wal.exists():
+        # Nothing waits in a -wal file, so immutable=1 reads it all and creates no -shm:
+        # a -shm made here would take the file's read-only mode and break later writes.
         return uri + "?immutable=1"
     return uri + "?mode=ro"
 
@@ -147,6 +149,12 @@ def _sqlite_engine(url: str, create: bool) -> Engine:
     if path is not None:
         check_sqlite_target(path, create)
         read_only = is_read_only(path)
+        if path.exists():
+            from tracker.store.recognise import check_sqlite_file
+
+            # refuses what is not ours before any pragma (WAL) could change it
+            if check_sqlite_file(path) and not create:
+                read_only = True  # an empty database is looked at, never changed
         if read_only:
             uri = _read_only_uri(path)
             options["creator"] = lambda: sqlite3.connect(

@@ -59,8 +59,11 @@ def ensure_schema(engine: Engine, url: str, create: bool = True) -> None:
     it; only an empty database takes the write lock, to create the schema once.
     Without ``create`` an empty database is refused as "no scaletrack database".
     """
+    from tracker.store.recognise import refuse_foreign
+
     with engine.connect() as conn:
         revision = current_revision(conn)
+        refuse_foreign(conn, describe(url))  # another application's, Alembic or not
     if revision is not None:
         check_revision(revision, url)
         return
@@ -165,9 +168,12 @@ def upgrade(engine: Engine, url: str, target: str = "head",
     A database made by a newer scaletrack is refused before anything is written
     (no backup either); so is an empty one without ``create``.
     """
+    from tracker.store.recognise import refuse_foreign
+
     backup = None
     with engine.connect() as conn:
         before = current_revision(conn)
+        refuse_foreign(conn, describe(url))  # before any backup or migration
     if before is None and not create:
         raise no_database(describe(url))
     if is_newer(before):
