@@ -226,6 +226,7 @@ class FileSet:
         self.staged: dict[str, Path] = {}
         if self.folder.exists() and not self.folder.is_dir():
             raise OutputRefused(f"{self.folder} is a file, not a folder; give a folder name")
+        self._made_folder = not self.folder.exists()
         _mkdir(self.folder, self.folder)
 
     def stage(self, name: str) -> Path:
@@ -273,6 +274,7 @@ class FileSet:
             except OSError as exc:
                 self.discard()
                 raise failed(self.folder / self.manifest, exc, False) from None
+        self._made_folder = False
         with signals_held():
             for name, temp in self.staged.items():
                 os.replace(temp, self.folder / name)
@@ -288,6 +290,9 @@ class FileSet:
         for temp in self.staged.values():
             _remove(temp)
         self.staged = {}
+        if self._made_folder:  # a folder made for nothing goes too (only if still empty)
+            with contextlib.suppress(OSError):
+                self.folder.rmdir()
 
     def _previous(self) -> set[str]:
         """The plain file names the previous set recorded, that are still regular files."""
