@@ -121,9 +121,11 @@ def run(cli, prog_name: str = "scaletrack") -> None:
             _error(str(exc))
             code = 1
     except interrupts.Interrupted as exc:
-        _quiet_exit_stdout()
+        # Everything was cleaned up on the way here (transactions rolled back, temporary
+        # files and worker processes gone); leave now, so that a second Ctrl-C arriving
+        # while Python shuts down cannot kill the process with a different status.
         _error(interrupts.closing_line(), prefix="")
-        code = exc.exit_code
+        os._exit(exc.exit_code)
     if raw.failure is not None and code == 0:
         # written and lost somewhere that swallowed the error: still not a success
         _error(f"cannot write to standard output: {raw.failure}; the output is incomplete")
