@@ -1,6 +1,6 @@
 """Forked worker processes that never outlive, hang or shout over their parent.
 
-``fork(fn, *args)`` runs ``fn(*args)`` in a forked child that inherits the
+``fork(into, fn, *args)`` runs ``fn(*args)`` in a forked child that inherits the
 parent's data (nothing is pickled going in) and sends back only its result or
 its error.  Signals are held across the fork, so a Ctrl-C cannot reach a child
 before it has set ``interrupts.child_defaults`` (Ctrl-C ignored, SIGTERM
@@ -39,7 +39,9 @@ def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
-def fork(fn: Callable, *args) -> Child:
+def fork(into: list[Child], fn: Callable, *args) -> Child:
+    """Start ``fn(*args)`` in a child, appended to ``into`` before any signal is let in:
+    an interruption raised as the signals are released finds it there to kill."""
     read, write = os.pipe()
     with signals_held():
         pid = os.fork()
@@ -60,8 +62,10 @@ def fork(fn: Callable, *args) -> Child:
                 code = 0
             finally:
                 os._exit(code)
-    os.close(write)
-    return Child(pid, read)
+        os.close(write)
+        child = Child(pid, read)
+        into.append(child)
+    return child
 
 
 def _portable(exc: BaseException) -> BaseException:

@@ -172,7 +172,7 @@ class Drawing:
             # byte-identical run after run.
             try:
                 for i in range(workers):
-                    self._children.append(children.fork(_render_in_order, self.jobs[i::workers]))
+                    children.fork(self._children, _render_in_order, self.jobs[i::workers])
             except BaseException:
                 children.kill_all(self._children)
                 if self._own:

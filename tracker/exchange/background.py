@@ -57,10 +57,12 @@ def stream(produce: Callable[[Callable[[int], None]], Iterator],
     _widen(send)
     child = ctx.Process(target=_pump, args=(produce, send, receive),
                         name="scaletrack-reader", daemon=True)
-    with signals_held():  # no Ctrl-C reaches the child before it ignores Ctrl-C
-        child.start()
-    send.close()
     try:
+        # No Ctrl-C reaches the child before it ignores Ctrl-C, and one that arrives
+        # meanwhile is raised here, inside the try whose finally kills the child.
+        with signals_held():
+            child.start()
+        send.close()
         while True:
             try:
                 kind, payload, read = receive.recv()
@@ -79,10 +81,12 @@ def stream(produce: Callable[[Callable[[int], None]], Iterator],
             else:
                 raise ReaderFailed(f"reading the file failed; nothing was imported:\n{payload}")
     finally:
+        send.close()
         receive.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
+        if child.pid is not None:
+            if child.is_alive():
+                child.kill()
+            child.join()
 
 
 def _widen(conn) -> None:
