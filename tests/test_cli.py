@@ -312,7 +312,9 @@ def test_unsupported_database_url():
 
     r = CliRunner().invoke(cli, ["status"], env={"SCALETRACK_DB": "mysql://u@h/db"})
     assert r.exit_code == 2
-    assert r.stderr.strip() == "Error: scaletrack works with SQLite and PostgreSQL, not 'mysql'"
+    assert r.stderr.strip() == ("Error: scaletrack works with SQLite and PostgreSQL, not 'mysql': "
+                                "give a file path, sqlite:///PATH or "
+                                "postgresql+psycopg://user@host/dbname")
 
 
 # -- date guard rails (issue 11, item 3) ------------------------------------
