@@ -22,14 +22,19 @@ def period_options(fn):
 
 
 def _period(quarter, start, end, as_of):
-    from tracker.analysis.periods import (check_as_of, check_reportable, parse_period,
-                                          period_as_of)
+    from tracker.analysis.periods import (check_as_of, check_as_of_in_period,
+                                          check_reportable, parse_period, period_as_of)
 
     check_as_of(as_of)
     today = dt.date.today()
     period = parse_period(quarter, start, end, as_of or today)
+    given = as_of is not None
     as_of = period_as_of(period, as_of, today)
     check_reportable(period, as_of)
+    check_as_of_in_period(period, as_of, given, today)
+    if not given and as_of < period.end:
+        say(f"{period.label} is not over yet: counting events up to today, "
+            f"{as_of.isoformat()}")
     return period, as_of
 
 
