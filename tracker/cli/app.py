@@ -118,6 +118,22 @@ class DateParam(click.ParamType):
 DATE = DateParam()
 
 
+class JoinedDateParam(DateParam):
+    """A day a site joined: a date, and not after today (as event dates)."""
+
+    def convert(self, value, param, ctx):
+        from tracker.rules import future_joined
+
+        day = super().convert(value, param, ctx)
+        refused = future_joined(day, dt.date.today())
+        if refused:
+            raise BadInput(refused)
+        return day
+
+
+JOINED_DATE = JoinedDateParam()
+
+
 class NameParam(click.ParamType):
     """A site or initiative name given as a filter: never empty (a script's unset $SITE).
 
