@@ -205,6 +205,7 @@ def import_events(app, path, dry_run, initiative):
     All or nothing: if any row is wrong, nothing is written and every problem
     is listed with its line. Sites that do not exist yet are created; the
     initiative must exist. Importing the same file again adds nothing.
+    FILE may be - (or /dev/stdin, or another pipe) to read standard input.
 
     \b
     Examples:
@@ -216,6 +217,19 @@ def import_events(app, path, dry_run, initiative):
 
     from tracker.exchange import import_file
 
+    spooled = _spool_if_stream(path)
+    if spooled is not None:
+        from tracker.cli.app import CliError
+        from tracker.errors import TrackerError
+
+        try:
+            return import_events.callback.__wrapped__(app, str(spooled), dry_run, initiative)
+        except TrackerError as exc:
+            raise CliError(str(exc).replace(str(spooled), "standard input"),
+                           exc.exit_code) from None
+        finally:
+            spooled.unlink(missing_ok=True)
+            spooled.parent.rmdir()
     if sys.stderr.isatty():
         size = os.path.getsize(path) if os.path.exists(path) else 0
         with click.progressbar(length=size, label="Importing", file=sys.stderr) as bar:
@@ -247,6 +261,38 @@ def import_events(app, path, dry_run, initiative):
                  if result.plans else "")
         say(f"Imported {result.added} events ({result.already} were already recorded)"
             f"{plans}{sites}.")
+
+
+def _spool_if_stream(path: str):
+    """``-``, /dev/stdin or another pipe, copied to a temporary file (which import reads
+    more than once); None for an ordinary file."""
+    import os
+    import shutil
+    import stat
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    if path == "-":
+        source = sys.stdin.buffer
+    else:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return None
+        if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)):
+            return None
+        source = open(path, "rb")
+    folder = Path(tempfile.mkdtemp(prefix="scaletrack-import-"))
+    spooled = folder / "standard-input"
+    try:
+        with source, open(spooled, "wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+    except BaseException:
+        spooled.unlink(missing_ok=True)
+        folder.rmdir()
+        raise
+    return spooled
 
 
 @events.command("template")
