@@ -126,6 +126,7 @@ def write_report(store: Store, initiative: str | None, period: Period, as_of: dt
             drawing.abort()  # a failure or Ctrl-C here need not wait for the pages
             raise
         chart_files = drawing.finish()  # waits for every page
+        report.missing_glyphs = drawing.missing  # characters the charts' font lacks
         for paths in chart_files.values():
             report.files += paths
         report.files += [out / name for name in tables]

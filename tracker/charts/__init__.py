@@ -49,6 +49,39 @@ def needs_history(framework) -> bool:
     return any(REGISTRY[k].needs_history for k in applicable(framework))
 
 
+def missing_glyphs(snapshot) -> str:
+    """The characters of the names and titles a chart shows that its font cannot draw.
+
+    matplotlib warns once per glyph and drawing call (120 lines for a few CJK site
+    names); those warnings are silenced and a command says this once instead.
+    """
+    from tracker.charts.style import _font
+
+    charmap = _font(False).get_charmap()
+    texts = [s.site for s in snapshot.status.sites] + [snapshot.status.initiative,
+                                                       snapshot.framework.title]
+    texts += [st.title for st in snapshot.framework.stages]
+    missing: dict[str, None] = {}
+    for text in texts:
+        for char in str(text):
+            if ord(char) not in charmap and not char.isspace() and ord(char) >= 32:
+                missing.setdefault(char)
+    return "".join(missing)
+
+
+def glyph_note(missing: str) -> str:
+    shown = missing[:10] + ("..." if len(missing) > 10 else "")
+    return (f"Note: the charts' font has no glyph for some characters in names or titles "
+            f"({shown}); they show as empty boxes on the charts. The CSV tables have them "
+            "as written.")
+
+
+def _quiet_glyph_warnings() -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+
+
 def _module(kind: str):
     import importlib
 
@@ -70,6 +103,7 @@ def draw(kind: str, snapshot, period, only: int | None = None) -> list:
 
     from tracker.charts.style import RC
 
+    _quiet_glyph_warnings()  # said once by the command instead (missing_glyphs)
     _check(kind, snapshot)
     with matplotlib.rc_context(RC):  # every axes and text made inside gets the house style
         return _module(kind).draw(snapshot, period, only)
@@ -78,6 +112,11 @@ def draw(kind: str, snapshot, period, only: int | None = None) -> list:
 def write(kind: str, snapshot, period, path: Path) -> list[Path]:
     """Save one chart; several pages become FILE-1.png, FILE-2.png..."""
     return write_many([(kind, path)], snapshot, period)[kind]
+
+
+def write_noting(kind: str, snapshot, period, path: Path) -> tuple[list[Path], str]:
+    """``write``, and the characters its font could not draw ("" if none)."""
+    return write(kind, snapshot, period, path), missing_glyphs(snapshot)
 
 
 # The data the forked workers draw from, set just before the pool starts.
@@ -133,6 +172,7 @@ class Drawing:
         from tracker.charts.style import page_paths
         from tracker.outputs import FileSet
 
+        _quiet_glyph_warnings()  # pages are measured from here on
         self.files: dict[str, list[Path]] = {}
         self.jobs: list[tuple] = []
         self.progress = progress
@@ -160,6 +200,7 @@ class Drawing:
         self.jobs.sort(key=lambda job: REGISTRY[job[0]].weight)
         self.snapshot, self.period = snapshot, period
         self._children: list = []
+        self.missing = missing_glyphs(snapshot)  # a command says it once (glyph_note)
 
     def start(self) -> None:
         from tracker import children

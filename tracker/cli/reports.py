@@ -66,7 +66,9 @@ def chart(app, kind, output, quarter, start, end, as_of, initiative):
     period, as_of = _period(quarter, start, end, as_of)
     snap = snapshot(app.store, initiative, as_of, history=lambda fw: (
         REGISTRY[kind].needs_history and kind in charts.applicable(fw)))
-    paths = charts.write(kind, snap, period, Path(output))
+    paths, missing = charts.write_noting(kind, snap, period, Path(output))
+    if missing:
+        say(charts.glyph_note(missing))
     if len(paths) > 1:
         say(f"The {kind} chart has {len(paths)} pages:")
     for p in paths:
@@ -95,6 +97,10 @@ def report(app, quarter, start, end, out, as_of, initiative):
     period, as_of = _period(quarter, start, end, as_of)
     folder = Path(out or f"report-{period.code.replace('..', '-to-')}")
     result = run_report(app.store, initiative, period, as_of, folder)
+    if getattr(result, "missing_glyphs", ""):
+        from tracker.charts import glyph_note
+
+        say(glyph_note(result.missing_glyphs))
     say(f"Wrote {len(result.files)} files for {period.label}, as of {as_of.isoformat()}:")
     click.echo(str(folder))
 
