@@ -50,6 +50,15 @@ _CONTROLS.update({c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x20
                                              *range(0x2066, 0x206A))})
 
 
+_CONTROLS_BUT_NEWLINE = {c: e for c, e in _CONTROLS.items() if c != 0x0A}
+
+
+def escaped(text: str) -> str:
+    """A message as it may reach a terminal: controls and bidi overrides shown escaped
+    as tables show them, line breaks kept."""
+    return text.translate(_CONTROLS_BUT_NEWLINE)
+
+
 def shown(text: str) -> str:
     """Text as a table shows it: whitespace runs as one space, controls escaped."""
     return " ".join(text.split()).translate(_CONTROLS)

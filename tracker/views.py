@@ -14,7 +14,7 @@ from tracker.analysis.domains import (LEVEL_RULE, NOT_YET_RATED, domain_views, r
 from tracker.analysis.gaps import KIND_ORDER
 from tracker.analysis.status import Status
 from tracker.dates import iso
-from tracker.tables import render, to_json, to_table
+from tracker.tables import render, shown, to_json, to_table
 
 STAGE_FIELDS = ["done", "total", "proportion", "first_activity", "last_activity", "entered_on",
                 "last_done_on", "duration_days", "completed_on", "days_in_stage"]
@@ -129,13 +129,13 @@ def gaps_view(gaps: list, status: Status, fmt: str) -> str:
     if fmt in ("json", "csv"):
         return render(rows, GAP_COLUMNS, fmt)
     fw = status.framework
-    out = [f"{status.initiative}: gaps as of {status.as_of.isoformat()} "
+    out = [f"{shown(status.initiative)}: gaps as of {status.as_of.isoformat()} "
            f"({fw.id} {fw.version})", ""]
     if not rows:
         return "\n".join(out + ["No gaps: every site is where it should be.", ""])
     for site in dict.fromkeys(r["site"] for r in rows):
         site_rows = [r for r in rows if r["site"] == site]
-        out.append(f"{site} ({len(site_rows)})")
+        out.append(f"{shown(site)} ({len(site_rows)})")  # a heading escapes as cells do
         table = to_table(site_rows, ["kind", "stage", "checkpoint", "detail"], max_width=120)
         out.extend("  " + line for line in table.splitlines())
         out.append("")

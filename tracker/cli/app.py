@@ -223,8 +223,13 @@ def echo_data(text: str) -> None:
 
 
 def say(message: str) -> None:
-    """A message for the person at the terminal: stderr, so stdout stays data."""
-    click.echo(message, err=True)
+    """A message for the person at the terminal: stderr, so stdout stays data.
+
+    Names and notes in it cannot recolour the terminal or reverse its text: control
+    characters and bidi overrides (U+202E) are shown escaped, as tables show them."""
+    from tracker.tables import escaped
+
+    click.echo(escaped(message), err=True)
 
 
 @click.group(cls=ScaletrackGroup, context_settings={"help_option_names": ["-h", "--help"]})
