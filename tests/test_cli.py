@@ -211,7 +211,10 @@ def test_file_that_is_not_a_database(run_sqlite, tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("hello, this is not a database\n" * 20)
     r = run_sqlite("status", code=1, env={"SCALETRACK_DB": str(text)})
-    assert r.stderr.strip() == f"Error: cannot open the database {text}: file is not a database"
+    assert r.stderr.strip() == (f"Error: {text} is not a database (its first bytes are not "
+                                "SQLite's); scaletrack has left it unchanged: give another file "
+                                "with --db (a new file name makes a new database)")
+    assert text.read_text() == "hello, this is not a database\n" * 20
 
 
 def test_database_that_is_not_scaletrack(run_sqlite, tmp_path):
@@ -220,7 +223,8 @@ def test_database_that_is_not_scaletrack(run_sqlite, tmp_path):
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE invoices (id INTEGER)")
     r = run("initiative", "list", code=1, env={"SCALETRACK_DB": str(other)})
-    assert "already holds tables (invoices) but is not a scaletrack database" in r.stderr
+    assert ("is another application's database (tables: invoices), not scaletrack's; "
+            "scaletrack has left it unchanged") in r.stderr
 
 
 def test_user_framework_is_pinned(run, tmp_path):

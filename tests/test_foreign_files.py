@@ -16,8 +16,8 @@ from edge_helpers import env_for, scaletrack
 
 COMMANDS = [("status",), ("db", "current"), ("db", "upgrade"),
             ("site", "add", "Leeds"), ("initiative", "create", "X", "--framework", "mini")]
-LEAVE = ("not a scaletrack database; scaletrack has left it unchanged: give another file with "
-         "--db (a new file name makes a new database)")
+LEAVE = ("scaletrack has left it unchanged: give another file with --db (a new file name "
+         "makes a new database)")
 
 
 def digest(path) -> str:
@@ -36,19 +36,19 @@ def other_app(path, revision: str | None, tables=("users", "orders")) -> None:
 
 
 CASES = {
-    "empty file": (lambda p: p.write_bytes(b""), "is an empty file (0 bytes), "),
+    "empty file": (lambda p: p.write_bytes(b""), "is an empty file (0 bytes), not a scaletrack database; "),
     "text file": (lambda p: p.write_text("id,name\n1,x\n"),
-                  "is not a SQLite database (its first bytes are not SQLite's), "),
+                  "is not a database (its first bytes are not SQLite's); "),
     "other app": (lambda p: other_app(p, None),
-                  "is another application's database (tables: orders, users), "),
+                  "is another application's database (tables: orders, users), not scaletrack's; "),
     "other app at alembic 0001": (
         lambda p: other_app(p, "0001"),
         "is another application's database (managed by Alembic, at its revision '0001'; "
-        "tables: orders, users), "),
+        "tables: orders, users), not scaletrack's; "),
     "other app at an unknown revision": (
         lambda p: other_app(p, "4f2a9c1b7d"),
         "is another application's database (managed by Alembic, at its revision "
-        "'4f2a9c1b7d'; tables: orders, users), "),
+        "'4f2a9c1b7d'; tables: orders, users), not scaletrack's; "),
 }
 
 
@@ -120,7 +120,8 @@ def test_another_applications_postgresql_schema_is_refused(tmp_path):
                                capture_output=True, text=True)
             assert r.returncode == 1
             assert ("is another application's database (managed by Alembic, at its revision "
-                    "'0001'; tables: users), not a scaletrack database") in r.stderr, r.stderr
+                    "'0001'; tables: users), not scaletrack's; scaletrack has left it "
+                    "unchanged") in r.stderr, r.stderr
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
         engine.dispose()

@@ -27,9 +27,9 @@ class ForeignDatabase(DatabaseError):
 
 
 def _leave_alone(where: str, what: str) -> ForeignDatabase:
-    return ForeignDatabase(f"{where} is {what}, not a scaletrack database; scaletrack has left "
-                           "it unchanged: give another file with --db (a new file name makes a "
-                           "new database)")
+    """``what`` completes "WHERE is ...": what the file is, and that it is not ours."""
+    return ForeignDatabase(f"{where} is {what}; scaletrack has left it unchanged: give another "
+                           "file with --db (a new file name makes a new database)")
 
 
 def describe_tables(tables: set[str], revision: str | None) -> str | None:
@@ -40,8 +40,8 @@ def describe_tables(tables: set[str], revision: str | None) -> str | None:
     shown = ", ".join(sorted(tables - {"alembic_version"})[:5]) or "no other tables"
     if revision is not None:
         return (f"another application's database (managed by Alembic, at its revision "
-                f"'{revision}'; tables: {shown})")
-    return f"another application's database (tables: {shown})"
+                f"'{revision}'; tables: {shown}), not scaletrack's")
+    return f"another application's database (tables: {shown}), not scaletrack's"
 
 
 def check_sqlite_file(path: Path) -> bool:
@@ -57,9 +57,9 @@ def check_sqlite_file(path: Path) -> bool:
         return False  # unreadable: the engine reports it in its own words
     where = str(path)
     if size == 0:
-        raise _leave_alone(where, "an empty file (0 bytes)")
+        raise _leave_alone(where, "an empty file (0 bytes), not a scaletrack database")
     if not head.startswith(SQLITE_HEADER):
-        raise _leave_alone(where, "not a SQLite database (its first bytes are not SQLite's)")
+        raise _leave_alone(where, "not a database (its first bytes are not SQLite's)")
     wal = path.with_name(path.name + "-wal")
     # Without a -wal file there is nothing uncommitted to read, and immutable=1 opens
     # the file without creating -shm or -wal beside it.
