@@ -156,7 +156,8 @@ def plan(app, site_name, stage, due, on, note, by, initiative):
 @click.option("--format", "fmt", type=click.Choice(("csv", "jsonl")), default="csv",
               show_default=True, help="CSV for spreadsheets, JSON Lines for scripts.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="File to write [default: standard output].")
+              help="File to write, replaced whole or not at all (a symbolic link is "
+                   "refused) [default: standard output].")
 @click.option("--excel", is_flag=True,
               help="Start the CSV with a byte-order mark so Excel reads accents "
                    "(Welsh place names) correctly.")
@@ -297,7 +298,8 @@ def _spool_if_stream(path: str):
 
 @events.command("template")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="File to write [default: standard output].")
+              help="File to write, replaced whole or not at all (a symbolic link is "
+                   "refused) [default: standard output].")
 @click.option("--excel", is_flag=True,
               help="Start the file with a byte-order mark so Excel reads accents correctly.")
 @initiative_option

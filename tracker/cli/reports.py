@@ -41,7 +41,8 @@ def _period(quarter, start, end, as_of):
 @cli.command()
 @click.argument("kind", type=click.Choice(CHART_KINDS), metavar="KIND")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
-              help="The PNG file to write.")
+              help="The PNG file to write, replaced whole or not at all. A symbolic link "
+                   "is refused, not followed: give the real file's path.")
 @period_options
 @as_of_option
 @initiative_option
