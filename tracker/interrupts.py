@@ -52,8 +52,9 @@ def install() -> None:
     global _count
     _count = 0
     _kept.clear()
-    signal.signal(signal.SIGINT, _handler)
-    signal.signal(signal.SIGTERM, _handler)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) != signal.SIG_IGN:  # ignored by whoever started us: stays so
+            signal.signal(signum, _handler)
 
 
 def child_defaults() -> None:
