@@ -37,6 +37,8 @@ def describe_tables(tables: set[str], revision: str | None) -> str | None:
     tables = {t for t in tables if not t.startswith("sqlite_")}
     if not tables or OUR_TABLES <= tables:
         return None
+    if tables == {"alembic_version"} and revision is None:
+        return None  # emptied by a downgrade to base: nothing in it but the empty marker
     shown = ", ".join(sorted(tables - {"alembic_version"})[:5]) or "no other tables"
     if revision is not None:
         return (f"another application's database (managed by Alembic, at its revision "
@@ -85,7 +87,7 @@ def check_sqlite_file(path: Path) -> bool:
     reason = describe_tables(tables, revision)
     if reason:
         raise _leave_alone(where, reason)
-    return not (tables - {"sqlite_sequence"})
+    return not (tables - {"sqlite_sequence", "alembic_version"}) and revision is None
 
 
 def foreign_reason(conn) -> str | None:
