@@ -262,7 +262,11 @@ class FileSet:
             except OSError as exc:
                 self.discard()
                 raise failed(target, exc, target.exists()) from None
-            check_target(target)  # nothing became a link or a folder meanwhile
+            try:
+                check_target(target)  # nothing became a link or a folder meanwhile
+            except OutputRefused:
+                self.discard()
+                raise
         manifest_temp = None
         if self.manifest:
             listing = json.dumps({"files": sorted(self.staged)}, indent=1) + "\n"
