@@ -37,10 +37,14 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
+_first: int | None = None
+
+
 def _handler(signum, _frame) -> None:
-    global _count
+    global _count, _first
     _count += 1
     if _count == 1:
+        _first = signum
         raise Interrupted(signum)
     if _count >= 3:
         os._exit(128 + signum)
@@ -49,12 +53,18 @@ def _handler(signum, _frame) -> None:
 
 def install() -> None:
     """Turn SIGINT and SIGTERM into ``Interrupted`` in this (the main) process."""
-    global _count
-    _count = 0
+    global _count, _first
+    _count, _first = 0, None
     _kept.clear()
     for signum in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(signum) != signal.SIG_IGN:  # ignored by whoever started us: stays so
             signal.signal(signum, _handler)
+
+
+def happened() -> Interrupted | None:
+    """The interruption, if one arrived: an error raised while unwinding from it (a
+    database driver cut off mid-query) must not replace it."""
+    return Interrupted(_first) if _first is not None else None
 
 
 def child_defaults() -> None:

@@ -43,8 +43,10 @@ class ScaletrackGroup(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except TrackerError as exc:
+            _raise_interruption()
             raise CliError(str(exc), exc.exit_code) from None
         except Exception as exc:
+            _raise_interruption()
             if os.environ.get("SCALETRACK_DEBUG"):
                 raise
             # Looked up, not imported: a database error can only come from a command that
@@ -56,6 +58,15 @@ class ScaletrackGroup(click.Group):
                 where = f" ({exc.filename})" if exc.filename else ""
                 raise CliError(f"{exc.strerror or exc}{where}", 1) from None
             raise
+
+
+def _raise_interruption() -> None:
+    """After Ctrl-C, an error met while unwinding (PostgreSQL's connection cut off
+    mid-query) is not the story: the interruption is."""
+    interrupts = sys.modules.get("tracker.interrupts")
+    found = interrupts.happened() if interrupts is not None else None
+    if found is not None:
+        raise found from None
 
 
 # The only commands that may create a database that does not exist yet (``demo``
