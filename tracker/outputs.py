@@ -152,7 +152,8 @@ def atomic(path: str | os.PathLike, mode: str = "wb", encoding: str | None = Non
     _mkdir(target.parent, path)
     temp = None
     try:
-        temp = temp_path(target)
+        with signals_held():  # a Ctrl-C cannot fall between making the file and knowing it
+            temp = temp_path(target)
         with open(temp, mode, encoding=encoding, newline=newline) as out:
             yield out
             out.flush()
@@ -234,7 +235,8 @@ class FileSet:
             return self.staged[name]
         target = check_target(self.folder / name)
         try:
-            self.staged[name] = temp_path(target)
+            with signals_held():  # made and recorded together, so discard() finds it
+                self.staged[name] = temp_path(target)
         except OSError as exc:
             raise failed(target, exc, target.exists()) from None
         return self.staged[name]

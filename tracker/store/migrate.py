@@ -121,7 +121,7 @@ def backup_sqlite(path: Path) -> Path:
     renamed to ``NAME.STAMP.bak`` only once complete and synced: a ``.bak`` file
     is always a whole backup, even after ``kill -9`` in the middle of one.
     """
-    from tracker.outputs import commit_file, temp_path
+    from tracker.outputs import commit_file, signals_held, temp_path
 
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.{stamp}.bak")
@@ -131,7 +131,8 @@ def backup_sqlite(path: Path) -> Path:
         target = path.with_name(f"{path.name}.{stamp}-{n}.bak")
     temp = None
     try:
-        temp = temp_path(target)
+        with signals_held():  # made and recorded together, so the cleanup below finds it
+            temp = temp_path(target)
         _copy_sqlite(path, temp)
         commit_file(temp, target)
     except (sqlite3.Error, OSError) as exc:
