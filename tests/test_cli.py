@@ -227,7 +227,10 @@ def test_file_that_is_not_a_database(run_sqlite, tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("hello, this is not a database\n" * 20)
     r = run_sqlite("status", code=1, env={"SCALETRACK_DB": str(text)})
-    assert r.stderr.strip() == f"Error: cannot open the database {text}: file is not a database"
+    assert r.stderr.strip() == (f"Error: {text} is not a database (its first bytes are not "
+                                "SQLite's); scaletrack has left it unchanged: give another file "
+                                "with --db (a new file name makes a new database)")
+    assert text.read_text() == "hello, this is not a database\n" * 20
 
 
 def test_database_that_is_not_scaletrack(run_sqlite, tmp_path):
@@ -236,7 +239,8 @@ def test_database_that_is_not_scaletrack(run_sqlite, tmp_path):
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE invoices (id INTEGER)")
     r = run("initiative", "list", code=1, env={"SCALETRACK_DB": str(other)})
-    assert "already holds tables (invoices) but is not a scaletrack database" in r.stderr
+    assert ("is another application's database (tables: invoices), not scaletrack's; "
+            "scaletrack has left it unchanged") in r.stderr
 
 
 def test_user_framework_is_pinned(run, tmp_path):
@@ -290,7 +294,7 @@ def test_demo(run, tmp_path):
     assert "The sample is in" in r.stderr
     assert run.count("initiatives") == 0  # SCALETRACK_DB is left alone by the demo
     assert "Calderdale (8)" in r.stdout and "blocked" in r.stdout  # the gaps follow the status
-    assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "demo").iterdir() if not p.name.startswith(".")) == [
         "adoption.png", "compare.csv", "compare.png", "gaps.csv", "gaps.png", "report.md",
         "status.csv", "timeline.png"]
     md = (tmp_path / "demo" / "report.md").read_text()
@@ -328,7 +332,9 @@ def test_unsupported_database_url():
 
     r = CliRunner().invoke(cli, ["status"], env={"SCALETRACK_DB": "mysql://u@h/db"})
     assert r.exit_code == 2
-    assert r.stderr.strip() == "Error: scaletrack works with SQLite and PostgreSQL, not 'mysql'"
+    assert r.stderr.strip() == ("Error: scaletrack works with SQLite and PostgreSQL, not 'mysql': "
+                                "give a file path, sqlite:///PATH or "
+                                "postgresql+psycopg://user@host/dbname")
 
 
 # -- date guard rails (issue 11, item 3) ------------------------------------

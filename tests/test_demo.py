@@ -51,7 +51,7 @@ def test_the_default_is_ihi_and_an_unknown_framework_is_refused(run, tmp_path):
 def test_the_nasss_demo_writes_its_domain_charts(run, tmp_path):
     r = run("demo", "--framework", "nasss", "--out", str(tmp_path / "d"))
     assert r.stdout.startswith("Digital care at home (demo): NASSS")
-    files = sorted(p.name for p in (tmp_path / "d").iterdir())
+    files = sorted(p.name for p in (tmp_path / "d").iterdir() if not p.name.startswith("."))
     assert files == ["compare.csv", "compare.png", "complexity-1.png", "complexity-2.png",
                      "gaps.csv", "gaps.png", "report.md", "status.csv"]
 

@@ -37,7 +37,7 @@ def test_report_folder_and_summary(quarter, run, tmp_path):
     r = run("report", "--quarter", "2026Q2", "--out", str(out))
     assert r.stdout.strip() == str(out)
     assert "Wrote 8 files for 2026 Q2 (Apr-Jun 2026), as of 2026-06-30" in r.stderr
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "adoption.png", "compare.csv", "compare.png", "gaps.csv", "gaps.png", "report.md",
         "status.csv", "timeline.png"]
     md = (out / "report.md").read_text()
@@ -93,7 +93,7 @@ def test_nasss_report(store, run, tmp_path):
     add_site(store, "Tech", "North")
     log_event(store, "Tech", "North", "condition.nature", rating="complex", on=D(2026, 5, 5))
     run("report", "-i", "Tech", "--quarter", "2026Q2", "--out", str(tmp_path / "n"))
-    assert sorted(p.name for p in (tmp_path / "n").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "n").iterdir() if not p.name.startswith(".")) == [
         "compare.csv", "compare.png", "complexity.png", "gaps.csv", "gaps.png", "report.md",
         "status.csv"]
 

@@ -80,3 +80,11 @@ def _or_list(items: list[str]) -> str:
     if len(quoted) == 1:
         return quoted[0]
     return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+class OutputError(TrackerError):
+    """A file (or standard output) could not be written whole; nothing half-written is left."""
+
+
+class OutputRefused(BadInput):
+    """An output path scaletrack will not write: the open database, a link, a folder."""

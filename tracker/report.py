@@ -85,46 +85,57 @@ def summarise(now: Snapshot, before: Snapshot, period: Period) -> dict:
     }
 
 
+MANIFEST = ".scaletrack-report.json"  # what the last report in a folder wrote (outputs.FileSet)
+
+
 def write_report(store: Store, initiative: str | None, period: Period, as_of: dt.date,
                  out: Path, progress: Callable[[str], None] | None = None) -> Report:
     from tracker import charts
+    from tracker.outputs import FileSet
 
     step = progress or (lambda _name: None)
     now = snapshot(store, initiative, as_of, history=charts.needs_history)
     fw = now.framework
-    out.mkdir(parents=True, exist_ok=True)
     report = Report(out)
 
-    step("charts")
-    # the pages are drawn in other processes while this one writes the tables and summary
-    drawing = charts.Drawing([(kind, out / f"{kind}.png") for kind in charts.applicable(fw)],
-                             now, period)
-    drawing.start()
-    try:
-        before = snapshot(store, initiative, period.start - dt.timedelta(days=1))
-        summary = report.summary = summarise(now, before, period)
+    # Every file is staged and the set renamed into place at the end: a failure or
+    # Ctrl-C leaves the folder as it was, and the previous report's files that this
+    # one does not write again (stale chart pages) go when it is committed.
+    with FileSet(out, manifest=MANIFEST) as files:
+        step("charts")
+        # the pages are drawn in other processes while this one writes the tables and summary
+        drawing = charts.Drawing([(kind, out / f"{kind}.png") for kind in charts.applicable(fw)],
+                                 now, period, files=files)
+        drawing.start()
+        try:
+            before = snapshot(store, initiative, period.start - dt.timedelta(days=1))
+            summary = report.summary = summarise(now, before, period)
 
-        step("tables")
-        tables = {}
-        if fw.kind == "domains":
-            tables["status.csv"] = to_csv(domains_document(now.status), DOMAIN_COLUMNS)
-        else:
-            tables["status.csv"] = to_csv(status_rows(now.status), STATUS_CSV)
-        tables["gaps.csv"] = to_csv([g.as_dict() for g in summary["gaps"]], GAP_COLUMNS)
-        comparison = compare(now.status)
-        tables["compare.csv"] = to_csv(rollup_rows(comparison), rollup_columns_of(comparison))
-        for name, text in tables.items():
-            (out / name).write_text(text, encoding="utf-8")
-        markdown = _markdown(now, period, summary, comparison, drawing.files, list(tables))
-    finally:
-        chart_files = drawing.finish()  # waits for every page, even when the above failed
-    for files in chart_files.values():
-        report.files += files
-    report.files += [out / name for name in tables]
+            step("tables")
+            tables = {}
+            if fw.kind == "domains":
+                tables["status.csv"] = to_csv(domains_document(now.status), DOMAIN_COLUMNS)
+            else:
+                tables["status.csv"] = to_csv(status_rows(now.status), STATUS_CSV)
+            tables["gaps.csv"] = to_csv([g.as_dict() for g in summary["gaps"]], GAP_COLUMNS)
+            comparison = compare(now.status)
+            tables["compare.csv"] = to_csv(rollup_rows(comparison), rollup_columns_of(comparison))
+            for name, text in tables.items():
+                files.write_text(name, text)
+            markdown = _markdown(now, period, summary, comparison, drawing.files, list(tables))
+        except BaseException:
+            drawing.abort()  # a failure or Ctrl-C here need not wait for the pages
+            raise
+        chart_files = drawing.finish()  # waits for every page
+        report.missing_glyphs = drawing.missing  # characters the charts' font lacks
+        for paths in chart_files.values():
+            report.files += paths
+        report.files += [out / name for name in tables]
 
-    step("summary")
-    (out / "report.md").write_text(markdown, encoding="utf-8")
-    report.files.append(out / "report.md")
+        step("summary")
+        files.write_text("report.md", markdown)
+        report.files.append(out / "report.md")
+        files.commit()
     return report
 
 

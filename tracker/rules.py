@@ -130,6 +130,15 @@ def future_event(day: dt.date, today: dt.date, words: dict = DATE_OPTIONS) -> st
     return None
 
 
+def future_joined(day: dt.date, today: dt.date, option: str = "--joined") -> str | None:
+    """Why a site's joining date is refused, or None: as for events, not after today
+    (a site dated to join later would vanish from every analysis until then)."""
+    if day > today:
+        return (f"{option} {day.isoformat()} is after today ({today.isoformat()}): give the "
+                "day the site joined, once it has; a site joining later is added then")
+    return None
+
+
 def unlikely_date(day: dt.date, joined: dt.date | None, site: str | None,
                   words: dict = DATE_OPTIONS) -> str | None:
     """A warning for an event date that is probably mistyped (it is still recorded), or None."""

@@ -56,6 +56,8 @@ _CONTROLS.update({c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x20
                                              *range(0x2066, 0x206A))})
 
 
+
+
 def shown(text: str) -> str:
     """Text as a table shows it: whitespace runs as one space, controls escaped."""
     return " ".join(text.split()).translate(_CONTROLS)

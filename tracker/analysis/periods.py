@@ -139,6 +139,24 @@ def parse_period(quarter: str | None, start: dt.date | None, end: dt.date | None
     return quarter_at(default_as_of, "calendar")
 
 
+def check_as_of_in_period(period: Period, as_of: dt.date, given: bool, today: dt.date) -> None:
+    """An as-of date before the period starts would compare the period backwards: refused.
+
+    Without ``--as-of`` the date is today, so a period that has not started yet is
+    refused in those words (nothing can have happened in it), rather than reported
+    as of a day before it.
+    """
+    if as_of >= period.start:
+        return
+    if not given:
+        raise BadInput(f"{period.label} has not started yet (it starts on "
+                       f"{period.start.isoformat()}; today is {today.isoformat()}), so there "
+                       "is nothing to report: choose a quarter that has started")
+    raise BadInput(f"--as-of {as_of.isoformat()} is before {period.label} starts "
+                   f"({period.start.isoformat()}); give an as-of date in or after the period, "
+                   "or leave --as-of out")
+
+
 def period_as_of(period: Period, as_of: dt.date | None, today: dt.date) -> dt.date:
     """The as-of date for a period's report: given, else its end (or today, if sooner)."""
     if as_of is not None:

@@ -49,6 +49,39 @@ def needs_history(framework) -> bool:
     return any(REGISTRY[k].needs_history for k in applicable(framework))
 
 
+def missing_glyphs(snapshot) -> str:
+    """The characters of the names and titles a chart shows that its font cannot draw.
+
+    matplotlib warns once per glyph and drawing call (120 lines for a few CJK site
+    names); those warnings are silenced and a command says this once instead.
+    """
+    from tracker.charts.style import _font
+
+    charmap = _font(False).get_charmap()
+    texts = [s.site for s in snapshot.status.sites] + [snapshot.status.initiative,
+                                                       snapshot.framework.title]
+    texts += [st.title for st in snapshot.framework.stages]
+    missing: dict[str, None] = {}
+    for text in texts:
+        for char in str(text):
+            if ord(char) not in charmap and not char.isspace() and ord(char) >= 32:
+                missing.setdefault(char)
+    return "".join(missing)
+
+
+def glyph_note(missing: str) -> str:
+    shown = missing[:10] + ("..." if len(missing) > 10 else "")
+    return (f"Note: the charts' font has no glyph for some characters in names or titles "
+            f"({shown}); they show as empty boxes on the charts. The CSV tables have them "
+            "as written.")
+
+
+def _quiet_glyph_warnings() -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+
+
 def _module(kind: str):
     import importlib
 
@@ -70,6 +103,7 @@ def draw(kind: str, snapshot, period, only: int | None = None) -> list:
 
     from tracker.charts.style import RC
 
+    _quiet_glyph_warnings()  # said once by the command instead (missing_glyphs)
     _check(kind, snapshot)
     with matplotlib.rc_context(RC):  # every axes and text made inside gets the house style
         return _module(kind).draw(snapshot, period, only)
@@ -80,6 +114,11 @@ def write(kind: str, snapshot, period, path: Path) -> list[Path]:
     return write_many([(kind, path)], snapshot, period)[kind]
 
 
+def write_noting(kind: str, snapshot, period, path: Path) -> tuple[list[Path], str]:
+    """``write``, and the characters its font could not draw ("" if none)."""
+    return write(kind, snapshot, period, path), missing_glyphs(snapshot)
+
+
 # The data the forked workers draw from, set just before the pool starts.
 _CONTEXT: dict = {}
 
@@ -87,10 +126,15 @@ _CONTEXT: dict = {}
 def _render(job: tuple) -> str:
     from tracker.charts.style import save
 
-    kind, page, path = job
+    kind, page, path, final = job
     c = _CONTEXT
     (fig,) = draw(kind, c["snapshot"], c["period"], only=page)
-    return str(save(fig, Path(path)))
+    try:
+        return str(save(fig, Path(path)))
+    except OSError as exc:
+        from tracker.outputs import failed
+
+        raise failed(final, exc, Path(final).exists()) from None
 
 
 def _render_in_order(jobs: list[tuple]) -> int:
@@ -116,59 +160,98 @@ class Drawing:
     the drawing.  ``finish`` waits for every page and raises the first error.
     Workers are forked after the snapshot is read and inherit it: nothing is
     pickled but the page numbers.
+
+    Pages are drawn to temporary files of ``outputs`` (a ``FileSet``): the
+    caller's, renamed into place with the rest of a report, or the drawing's
+    own, renamed when every page is drawn.  A failure or Ctrl-C kills the
+    workers and leaves no page behind.
     """
 
-    def __init__(self, charts: list[tuple[str, Path]], snapshot, period, progress=None):
+    def __init__(self, charts: list[tuple[str, Path]], snapshot, period, progress=None,
+                 files=None):
         from tracker.charts.style import page_paths
+        from tracker.outputs import FileSet
 
+        _quiet_glyph_warnings()  # pages are measured from here on
         self.files: dict[str, list[Path]] = {}
         self.jobs: list[tuple] = []
         self.progress = progress
+        self._own = files is None
         for kind, path in charts:
             if path.suffix.lower() != ".png":
                 raise BadInput(f"charts are PNG files: give a name ending in .png, "
                                f"not '{path.name}'")
             _check(kind, snapshot)
-            paths = page_paths(path, _module(kind).page_count(snapshot))
-            self.files[kind] = paths
-            self.jobs += [(kind, page, str(p)) for page, p in enumerate(paths, start=1)]
+        folders = {path.parent for _, path in charts}
+        if self._own and len(folders) > 1:
+            raise ValueError("a drawing writes into one folder")
+        self.set = files if files is not None else FileSet(folders.pop() if folders else Path("."))
+        try:
+            for kind, path in charts:
+                paths = page_paths(path, _module(kind).page_count(snapshot))
+                self.files[kind] = paths
+                self.jobs += [(kind, page, str(self.set.stage(p.name)), str(p))
+                              for page, p in enumerate(paths, start=1)]
+        except BaseException:
+            if self._own:
+                self.set.discard()
+            raise
         # in weight order, so no worker is left drawing a big page alone at the end
         self.jobs.sort(key=lambda job: REGISTRY[job[0]].weight)
         self.snapshot, self.period = snapshot, period
-        self._pool = self._pending = None
+        self._children: list = []
+        self.missing = missing_glyphs(snapshot)  # a command says it once (glyph_note)
 
     def start(self) -> None:
-        for paths in self.files.values():
-            paths[0].parent.mkdir(parents=True, exist_ok=True)
+        from tracker import children
+
         _CONTEXT.update(snapshot=self.snapshot, period=self.period)
         workers = min(len(self.jobs), os.cpu_count() or 1, 4)
-        import multiprocessing  # only a report drawing several pages needs it
-
-        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        if workers > 1 and children.can_fork():
             # Each worker gets a fixed share, not the next page free: a page's pixels can
             # depend on what its process drew before (font state), and PNGs must be
             # byte-identical run after run.
-            self._pool = multiprocessing.get_context("fork").Pool(workers)
-            self._pending = self._pool.imap_unordered(
-                _render_in_order, [self.jobs[i::workers] for i in range(workers)])
+            try:
+                for i in range(workers):
+                    children.fork(self._children, _render_in_order, self.jobs[i::workers])
+            except BaseException:
+                children.kill_all(self._children)
+                if self._own:
+                    self.set.discard()
+                raise
+
+    def abort(self) -> None:
+        """Stop drawing: kill the workers and drop the pages (a failure elsewhere, Ctrl-C)."""
+        from tracker import children
+
+        children.kill_all(self._children)
+        self._children = []
+        _CONTEXT.clear()
+        if self._own:
+            self.set.discard()
 
     def finish(self) -> dict[str, list[Path]]:
+        from tracker import children
+
         try:
-            if self._pool is not None:
-                for drawn in self._pending:
+            if self._children:
+                for drawn in children.results(self._children):
                     for _ in range(drawn):
                         if self.progress:
                             self.progress()
-                self._pool.close()
-                self._pool.join()
             else:
                 for job in self.jobs:
                     _render(job)
                     if self.progress:
                         self.progress()
+            if self._own:
+                self.set.commit()
+        except BaseException:
+            if self._own:
+                self.set.discard()
+            raise
         finally:
-            if self._pool is not None:
-                self._pool.terminate()
-                self._pool = None
+            children.kill_all(self._children)
+            self._children = []
             _CONTEXT.clear()
         return self.files

@@ -201,8 +201,13 @@ def rest_of_title(title: str) -> str:
 
 
 def wrap(text: str, inches: float, points: float = 10, bold: bool = False) -> str:
-    """Wrap text to lines no wider than ``inches`` (measured, not guessed)."""
-    words, lines, line = text.split(), [], ""
+    """Wrap text to lines no wider than ``inches`` (measured, not guessed).
+
+    A word wider than a whole line (a 130-character title with no space) is cut
+    into pieces that fit, so no label can push the plot off its page."""
+    words, lines, line = [], [], ""
+    for word in text.split():
+        words += _pieces(word, inches, points, bold)
     for word in words:
         candidate = f"{line} {word}".strip()
         if line and text_width(candidate, points, bold) > inches:
@@ -213,6 +218,19 @@ def wrap(text: str, inches: float, points: float = 10, bold: bool = False) -> st
     if line:
         lines.append(line)
     return "\n".join(lines)
+
+
+def _pieces(word: str, inches: float, points: float, bold: bool) -> list[str]:
+    """``word`` as it is when it fits on a line, else cut into the longest pieces that do."""
+    if text_width(word, points, bold) <= inches:
+        return [word]
+    pieces, piece = [], ""
+    for char in word:
+        if piece and text_width(piece + char, points, bold) > inches:
+            pieces.append(piece)
+            piece = ""
+        piece += char
+    return pieces + [piece] if piece else pieces
 
 
 def say_empty(ax, what: str = "No events in this period") -> None:

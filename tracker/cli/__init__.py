@@ -12,7 +12,9 @@ from tracker.cli import (analyses, db, demo, events, frameworks, initiatives,  #
 
 
 def main() -> None:
-    cli(prog_name="scaletrack")
+    from tracker.cli.stdio import run
+
+    run(cli)  # checked stdout, Ctrl-C and SIGTERM handled, then the commands
 
 
 __all__ = ["cli", "main"]

@@ -37,7 +37,26 @@ def status(app, as_of, fmt, initiative):
     from tracker.views import status_view
 
     snap = snapshot(app.store, initiative, as_of)
-    echo_data(status_view(snap.status, fmt))
+    text = status_view(snap.status, fmt)
+    if fmt == "table" and not snap.status.sites and as_of is not None:
+        text = text.replace(NO_SITES, _none_joined_yet(app.store, initiative, as_of))
+    echo_data(text)
+
+
+NO_SITES = "No sites yet: add one with 'scaletrack site add NAME'."
+
+
+def _none_joined_yet(store, initiative, as_of) -> str:
+    """For an empty status on an early as-of date: whether sites joined later."""
+    from tracker.analysis.load import snapshot
+
+    joined = sorted(s.joined_on for s in snapshot(store, initiative).status.sites
+                    if s.joined_on is not None and s.joined_on > as_of)
+    if not joined:
+        return NO_SITES
+    which = "the site" if len(joined) == 1 else f"the first of the {len(joined)} sites"
+    return (f"No site had joined by {as_of.isoformat()}, so there is nothing to show for that "
+            f"date: {which} joined on {joined[0].isoformat()}.")
 
 
 @cli.command()

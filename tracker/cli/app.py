@@ -44,8 +44,10 @@ class ScaletrackGroup(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except TrackerError as exc:
+            _raise_interruption()
             raise CliError(terminal_text(str(exc)), exc.exit_code) from None
         except Exception as exc:
+            _raise_interruption()
             if os.environ.get("SCALETRACK_DEBUG"):
                 raise
             # Looked up, not imported: a database error can only come from a command that
@@ -57,6 +59,15 @@ class ScaletrackGroup(click.Group):
                 where = f" ({exc.filename})" if exc.filename else ""
                 raise CliError(f"{exc.strerror or exc}{where}", 1) from None
             raise
+
+
+def _raise_interruption() -> None:
+    """After Ctrl-C, an error met while unwinding (PostgreSQL's connection cut off
+    mid-query) is not the story: the interruption is."""
+    interrupts = sys.modules.get("tracker.interrupts")
+    found = interrupts.happened() if interrupts is not None else None
+    if found is not None:
+        raise found from None
 
 
 # The only commands that may create a database that does not exist yet (``demo``
@@ -117,6 +128,22 @@ class DateParam(click.ParamType):
 
 
 DATE = DateParam()
+
+
+class JoinedDateParam(DateParam):
+    """A day a site joined: a date, and not after today (as event dates)."""
+
+    def convert(self, value, param, ctx):
+        from tracker.rules import future_joined
+
+        day = super().convert(value, param, ctx)
+        refused = future_joined(day, dt.date.today())
+        if refused:
+            raise BadInput(refused)
+        return day
+
+
+JOINED_DATE = JoinedDateParam()
 
 
 class NameParam(click.ParamType):

@@ -33,6 +33,9 @@ def db_current(app):
     try:
         with store.engine.connect() as conn:
             revision = current_revision(conn)
+            from tracker.store.recognise import refuse_foreign
+
+            refuse_foreign(conn, store.where)
     finally:
         store.close()
     state = ("up to date" if revision == SCHEMA_HEAD else

@@ -58,19 +58,16 @@ def events():
 
 
 def write_data(write_all) -> None:
-    """Run ``write_all(write)`` against standard output; a reader that stops early
-    (``| head``) ends the listing quietly instead of with an error."""
-    import os
+    """Run ``write_all(write)`` against standard output and flush it.
+
+    A reader that stops early (``| head``), a closed stdout or a full disk is an
+    error with exit status 1 (``tracker.cli.stdio`` checks every write), never a
+    quiet success: a script must not take a cut-off listing for the whole."""
     import sys
 
     out = sys.stdout
-    try:
-        write_all(out.write)
-        out.flush()
-    except BrokenPipeError:
-        # Python would complain again when it flushes stdout at exit
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
+    write_all(out.write)
+    out.flush()
 
 
 @events.command("list")
@@ -185,7 +182,8 @@ def plan(app, site_name, stage, due, on, note, by, initiative):
 @click.option("--format", "fmt", type=click.Choice(("csv", "jsonl")), default="csv",
               show_default=True, help="CSV for spreadsheets, JSON Lines for scripts.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="File to write [default: standard output].")
+              help="File to write, replaced whole or not at all (a symbolic link is "
+                   "refused) [default: standard output].")
 @click.option("--excel", is_flag=True,
               help="Start the CSV with a byte-order mark so Excel reads accents "
                    "(Welsh place names) correctly.")
@@ -234,6 +232,7 @@ def import_events(app, path, dry_run, initiative):
     All or nothing: if any row is wrong, nothing is written and every problem
     is listed with its line. Sites that do not exist yet are created; the
     initiative must exist. Importing the same file again adds nothing.
+    FILE may be - (or /dev/stdin, or another pipe) to read standard input.
 
     \b
     Examples:
@@ -245,6 +244,19 @@ def import_events(app, path, dry_run, initiative):
 
     from tracker.exchange import import_file
 
+    spooled = _spool_if_stream(path)
+    if spooled is not None:
+        from tracker.cli.app import CliError
+        from tracker.errors import TrackerError
+
+        try:
+            return import_events.callback.__wrapped__(app, str(spooled), dry_run, initiative)
+        except TrackerError as exc:
+            raise CliError(str(exc).replace(str(spooled), "standard input"),
+                           exc.exit_code) from None
+        finally:
+            spooled.unlink(missing_ok=True)
+            spooled.parent.rmdir()
     if sys.stderr.isatty():
         size = os.path.getsize(path) if os.path.exists(path) else 0
         with click.progressbar(length=size, label="Importing", file=sys.stderr) as bar:
@@ -278,9 +290,42 @@ def import_events(app, path, dry_run, initiative):
             f"{plans}{sites}.")
 
 
+def _spool_if_stream(path: str):
+    """``-``, /dev/stdin or another pipe, copied to a temporary file (which import reads
+    more than once); None for an ordinary file."""
+    import os
+    import shutil
+    import stat
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    if path == "-":
+        source = sys.stdin.buffer
+    else:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return None
+        if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)):
+            return None
+        source = open(path, "rb")
+    folder = Path(tempfile.mkdtemp(prefix="scaletrack-import-"))
+    spooled = folder / "standard-input"
+    try:
+        with source, open(spooled, "wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+    except BaseException:
+        spooled.unlink(missing_ok=True)
+        folder.rmdir()
+        raise
+    return spooled
+
+
 @events.command("template")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="File to write [default: standard output].")
+              help="File to write, replaced whole or not at all (a symbolic link is "
+                   "refused) [default: standard output].")
 @click.option("--excel", is_flag=True,
               help="Start the file with a byte-order mark so Excel reads accents correctly.")
 @initiative_option
@@ -300,10 +345,8 @@ def template(app, output, excel, initiative):
       scaletrack events template -o milestones.csv --excel
       scaletrack events import milestones.csv --dry-run
     """
-    import os
     import shlex
     import sys
-    import tempfile
 
     from tracker.exchange.template import template_csv, template_rows
 
@@ -313,15 +356,8 @@ def template(app, output, excel, initiative):
         sys.stdout.buffer.write(data.encode("utf-8"))
         sys.stdout.buffer.flush()
         return
-    folder = os.path.dirname(os.path.abspath(output))
-    try:  # beside the target, then renamed: a failure leaves any earlier file as it was
-        fd, temp = tempfile.mkstemp(prefix=".template-", suffix=".csv", dir=folder)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data.encode("utf-8"))
-        os.replace(temp, output)
-    except OSError as exc:
-        from tracker.errors import BadInput
+    from tracker.outputs import write_bytes
 
-        raise BadInput(f"cannot write {output}: {exc.strerror or exc}") from None
+    write_bytes(output, data.encode("utf-8"))  # whole or not at all; an earlier file is kept
     say(f"Wrote a template of {len(rows)} example rows to {output}; edit it, then: "
         f"scaletrack events import {shlex.quote(output)}")

@@ -31,23 +31,29 @@ def as_of_option(fn):
 
 
 def _period(quarter, start, end, as_of):
-    from tracker.analysis.periods import (check_as_of, check_reportable, parse_period,
-                                          period_as_of)
+    from tracker.analysis.periods import (check_as_of, check_as_of_in_period,
+                                          check_reportable, parse_period, period_as_of)
 
     check_as_of(as_of)
     today = dt.date.today()
     period = parse_period(quarter, start, end, as_of or today)
+    given = as_of is not None
     as_of = period_as_of(period, as_of, today)
     check_reportable(period, as_of)
+    check_as_of_in_period(period, as_of, given, today)
+    if not given and as_of < period.end:
+        say(f"{period.label} is not over yet: counting events up to today, "
+            f"{as_of.isoformat()}")
     return period, as_of
 
 
 @cli.command()
 @click.argument("kind", type=click.Choice(CHART_KINDS), metavar="KIND")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
-              help="The PNG file to write. A chart that needs several pages is written as "
-                   "FILE-1.png, FILE-2.png...; the files written are named on standard "
-                   "output.")
+              help="The PNG file to write, replaced whole or not at all. A chart that needs "
+                   "several pages is written as FILE-1.png, FILE-2.png...; the files written "
+                   "are named on standard output. A symbolic link is refused, not followed: "
+                   "give the real file's path.")
 @period_options
 @as_of_option
 @initiative_option
@@ -74,7 +80,9 @@ def chart(app, kind, output, quarter, start, end, as_of, initiative):
     period, as_of = _period(quarter, start, end, as_of)
     snap = snapshot(app.store, initiative, as_of, history=lambda fw: (
         REGISTRY[kind].needs_history and kind in charts.applicable(fw)))
-    paths = charts.write(kind, snap, period, Path(output))
+    paths, missing = charts.write_noting(kind, snap, period, Path(output))
+    if missing:
+        say(charts.glyph_note(missing))
     if len(paths) > 1:
         say(f"The {kind} chart has {len(paths)} pages:")
     for p in paths:
@@ -103,6 +111,10 @@ def report(app, quarter, start, end, out, as_of, initiative):
     period, as_of = _period(quarter, start, end, as_of)
     folder = Path(out or f"report-{period.code.replace('..', '-to-')}")
     result = run_report(app.store, initiative, period, as_of, folder)
+    if getattr(result, "missing_glyphs", ""):
+        from tracker.charts import glyph_note
+
+        say(glyph_note(result.missing_glyphs))
     say(f"Wrote {len(result.files)} files for {period.label}, as of {as_of.isoformat()}:")
     click.echo(str(folder))
 

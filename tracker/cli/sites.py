@@ -6,7 +6,7 @@ import shlex
 
 import click
 
-from tracker.cli.app import (DATE, NAME, NameParam, cli, echo_data, format_option,
+from tracker.cli.app import (DATE, JOINED_DATE, NAME, NameParam, cli, echo_data, format_option,
                             initiative_option, pass_app, say)
 from tracker.cli.complete import (complete_current_sites, complete_retired_sites,
                                    complete_sites)
@@ -23,7 +23,7 @@ def site():
 @site.command("add")
 @click.argument("name")
 @click.option("--region", metavar="TEXT", help="Region, wave or group, for comparisons.")
-@click.option("--joined", type=DATE, help="When the site joined (YYYY-MM-DD).")
+@click.option("--joined", type=JOINED_DATE, help="When the site joined (YYYY-MM-DD).")
 @click.option("--force", is_flag=True,
               help="Add it even though a site of nearly the same name exists.")
 @initiative_option
@@ -83,7 +83,7 @@ def rename_site(app, old, new, force, by, initiative):
 @site.command("edit")
 @click.argument("name", metavar="NAME", shell_complete=complete_sites, type=SITE)
 @click.option("--region", metavar="TEXT", help="New region, wave or group (\"\" clears it).")
-@click.option("--joined", type=DATE, help="New date the site joined (YYYY-MM-DD).")
+@click.option("--joined", type=JOINED_DATE, help="New date the site joined (YYYY-MM-DD).")
 @click.option("--by", metavar="NAME", help="Who is recording it [default: your user name].")
 @initiative_option
 @pass_app

@@ -10,6 +10,8 @@ further, so memory stays flat.  The child is given the file and the checker,
 never the database connection, and leaves by ``os._exit``, so it closes
 nothing of the parent's.
 
+The child ignores Ctrl-C and dies quietly on SIGTERM: the parent, interrupted,
+kills and reaps it, so no reader prints a traceback or outlives the import.
 If the child dies, the import stops with an error and its transaction rolls
 back; if this process dies, the child's next write to the pipe fails and it
 exits.  Where ``fork`` does not exist (Windows) or there is one core, or the
@@ -26,6 +28,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tracker.errors import BadInput, TrackerError
+from tracker.interrupts import child_defaults
+from tracker.outputs import signals_held
 
 MIN_BYTES = 8 * 1024 * 1024  # about 50,000 rows: below that a second process is not worth it
 BATCH = 1000  # rows a message: about 150 KB
@@ -53,9 +57,12 @@ def stream(produce: Callable[[Callable[[int], None]], Iterator],
     _widen(send)
     child = ctx.Process(target=_pump, args=(produce, send, receive),
                         name="scaletrack-reader", daemon=True)
-    child.start()
-    send.close()
     try:
+        # No Ctrl-C reaches the child before it ignores Ctrl-C, and one that arrives
+        # meanwhile is raised here, inside the try whose finally kills the child.
+        with signals_held():
+            child.start()
+        send.close()
         while True:
             try:
                 kind, payload, read = receive.recv()
@@ -74,10 +81,12 @@ def stream(produce: Callable[[Callable[[int], None]], Iterator],
             else:
                 raise ReaderFailed(f"reading the file failed; nothing was imported:\n{payload}")
     finally:
+        send.close()
         receive.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
+        if child.pid is not None:
+            if child.is_alive():
+                child.kill()
+            child.join()
 
 
 def _widen(conn) -> None:
@@ -93,6 +102,8 @@ def _widen(conn) -> None:
 
 def _pump(produce: Callable, send, receive) -> None:
     """In the child: run ``produce`` and send what it yields, a batch at a time."""
+    # Ctrl-C is the parent's to handle (it kills this process); SIGTERM ends it quietly.
+    child_defaults()
     # The child's copy of the reading end must go, or a write to the pipe would block
     # for ever instead of failing once the parent has died.
     receive.close()

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from itertools import chain, islice
 from json.encoder import encode_basestring
@@ -217,25 +215,9 @@ def _plain_json_line(row: tuple) -> str:
 
 
 def export_to_file(rows: Iterator[tuple], path: str, fmt: str, encoding: str) -> Exported:
-    """Write the export to a temporary file beside ``path``, then rename it into place."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
-                                suffix=".part")
-    try:
-        with open(fd, "w", encoding=encoding, newline="") as out:
-            written = write_export(rows, out, fmt)
-        try:
-            mode = os.stat(path).st_mode & 0o7777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Write the export whole or not at all (``tracker.outputs``): beside ``path``, then renamed."""
+    from tracker.outputs import atomic
+
+    with atomic(path, "w", encoding=encoding, newline="") as out:
+        written = write_export(rows, out, fmt)
     return written

@@ -39,6 +39,21 @@ def _detect(path: Path, head: bytes) -> str:
     return "jsonl" if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{") else "csv"
 
 
+def _utf16(head: bytes) -> str | None:
+    """'UTF-16' when the first bytes are text with a NUL beside every character (with or
+    without a byte-order mark): its names would otherwise be shown with raw NUL bytes."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    pairs = len(head) // 2
+    if pairs < 4:
+        return None
+    even, odd = head[0:pairs * 2:2], head[1:pairs * 2:2]
+    if (odd.count(0) >= pairs * 0.9 and even.count(0) == 0) or \
+            (even.count(0) >= pairs * 0.9 and odd.count(0) == 0):
+        return "UTF-16"
+    return None
+
+
 class _Marks:
     """The last line that held an apostrophe and the last that held a NUL, so the
     per-cell work is done only for the rows that need it."""
@@ -56,7 +71,12 @@ def records(path: Path, on_bytes: Callable[[int], None] | None = None
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
     with raw:
-        fmt = _detect(path, raw.read(64))
+        head = raw.read(64)
+        wide = _utf16(head)
+        if wide:
+            raise BadInput(f"{path} is {wide} text (two bytes a character), not UTF-8; save "
+                           "it as UTF-8 (Excel: 'CSV UTF-8') and import it again")
+        fmt = _detect(path, head)
         raw.seek(0)
         marks = _Marks()
         text = _decoded_lines(raw, marks, on_bytes)

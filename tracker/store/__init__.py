@@ -27,6 +27,10 @@ class Store:
         self.url = url
         self.engine = make_engine(url, create)
         path = sqlite_path(url)
+        if path is not None:
+            from tracker.outputs import protect
+
+            protect(path)  # no output may be written over the open database
         self.read_only = path is not None and is_read_only(path)
         self._writer = self.engine.execution_options(**WRITE)
 
@@ -75,7 +79,11 @@ class Store:
             with Session(self._writer, expire_on_commit=False) as session:
                 with session.begin():
                     return fn(session)
-        return with_retry(attempt)
+        result = with_retry(attempt)
+        from tracker.interrupts import note_kept
+
+        note_kept(f"the changes saved to {self.where}")
+        return result
 
     def require_writable(self) -> None:
         """Refuse, before any work, to write a database this user may only read."""

@@ -42,17 +42,81 @@ def resolve_url(db: str | None) -> str:
     ends, so every write would report success and keep nothing.
     """
     value = db or os.environ.get("SCALETRACK_DB") or str(default_db_path())
+    if not value.strip():
+        raise BadInput("the database (--db or SCALETRACK_DB) is only spaces; give a database "
+                       "file or URL, or leave it unset for the default")
     if "://" in value:
+        value = _encode_password(value)
+        shown = hide_password(value)
         try:
             parsed = make_url(value)
-        except ArgumentError:
-            raise BadInput(f"'{value}' is not a database URL; give a file path or a URL "
-                           "like postgresql+psycopg://user@host/dbname") from None
+            parsed.port  # a port that is not a number fails here, not deep in the driver
+        except (ArgumentError, ValueError):
+            raise BadInput(f"'{shown}' is not a database URL; give a file path or a URL "
+                           "like postgresql+psycopg://user@host:5432/dbname (the port, if "
+                           "given, is a number)") from None
+        if parsed.drivername == "postgresql":  # no driver named: the one scaletrack uses
+            value = "postgresql+psycopg" + value[len("postgresql"):]
+            parsed = make_url(value)
+        check_driver(parsed, shown)
         if parsed.get_backend_name() == "sqlite" and _in_memory(parsed):
-            raise BadInput(f"'{value}' is an in-memory database, which keeps nothing once the "
+            raise BadInput(f"'{shown}' is an in-memory database, which keeps nothing once the "
                            "command ends; give a file path or a PostgreSQL URL")
         return value
     return "sqlite:///" + str(Path(value).expanduser().resolve())
+
+
+SUPPORTED = ("give a file path, sqlite:///PATH or postgresql+psycopg://user@host/dbname")
+
+
+def check_driver(parsed, shown: str) -> None:
+    """Only the drivers scaletrack is built and tested with: SQLite's and psycopg 3."""
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend == "sqlite" and driver == "pysqlite":
+        return
+    if backend == "postgresql" and driver == "psycopg":
+        return
+    given = parsed.drivername
+    if backend == "postgresql":
+        raise BadInput(f"scaletrack reaches PostgreSQL through the psycopg driver only, not "
+                       f"{driver}: write postgresql+psycopg:// instead of {given}:// in "
+                       f"'{shown}'")
+    raise BadInput(f"scaletrack works with SQLite and PostgreSQL, not '{given}': {SUPPORTED}")
+
+
+def _split_authority(value: str) -> tuple[str, str, str] | None:
+    """(scheme://, user info, rest) split at the LAST '@': a password may hold '@'."""
+    scheme, sep, rest = value.partition("://")
+    at = rest.rfind("@")
+    if not sep or at < 0:
+        return None
+    return scheme + sep, rest[:at], rest[at + 1:]
+
+
+def hide_password(value: str) -> str:
+    """The URL with any password shown as ***, whatever characters the password holds."""
+    parts = _split_authority(value)
+    if parts is None:
+        return value
+    head, userinfo, rest = parts
+    if ":" not in userinfo:
+        return value
+    return f"{head}{userinfo.split(':', 1)[0]}:***@{rest}"
+
+
+def _encode_password(value: str) -> str:
+    """A password holding '@', '/' or ':' typed as it is, percent-encoded so it reaches
+    the server whole (SQLAlchemy splits the URL at the first '@')."""
+    from urllib.parse import quote as q, unquote
+
+    parts = _split_authority(value)
+    if parts is None or ":" not in parts[1]:
+        return value
+    head, userinfo, rest = parts
+    user, password = userinfo.split(":", 1)
+    if "@" not in password and "/" not in password and "?" not in password:
+        return value
+    return f"{head}{user}:{q(unquote(password), safe='')}@{rest}"
 
 
 def _in_memory(parsed) -> bool:
@@ -70,9 +134,9 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def describe(url: str) -> str:
-    """A URL fit to print: the path for SQLite, no password for servers."""
+    """A URL fit to print: the path for SQLite, no password (not even part of one) for servers."""
     path = sqlite_path(url)
-    return str(path) if path else make_url(url).render_as_string(hide_password=True)
+    return str(path) if path else hide_password(url)
 
 
 def make_engine(url: str, create: bool = True) -> Engine:
@@ -88,8 +152,10 @@ def make_engine(url: str, create: bool = True) -> Engine:
             raise DatabaseError(
                 "PostgreSQL needs the psycopg driver, which is not installed: "
                 "pip install 'scaletrack[postgres]'") from None
+        check_driver(parsed, describe(url))
         return create_engine(url, pool_pre_ping=True)
-    raise BadInput(f"scaletrack works with SQLite and PostgreSQL, not '{backend}'")
+    raise BadInput(f"scaletrack works with SQLite and PostgreSQL, not '{parsed.drivername}': "
+                   f"{SUPPORTED}")
 
 
 def no_database(where: str) -> NoDatabase:
@@ -129,13 +195,15 @@ def is_read_only(path: Path) -> bool:
 def _read_only_uri(path: Path) -> str:
     """A URI that opens ``path`` for reading only.
 
-    A WAL database opened read-only still needs its ``-shm`` file; when the
-    folder is not writable either and no ``-wal`` file exists (so nothing is
-    waiting to be checkpointed), the file is opened as immutable instead.
+    A WAL database opened read-only still needs its ``-shm`` file; when no
+    ``-wal`` file exists (so nothing is waiting to be checkpointed), the file
+    is opened as immutable instead, which creates no ``-shm`` beside it.
     """
     uri = "file:" + quote(str(path))
     wal = path.with_name(path.name + "-wal")
-    if not os.access(path.parent, os.W_OK) and not wal.exists():
+    if not wal.exists():
+        # Nothing waits in a -wal file, so immutable=1 reads it all and creates no -shm:
+        # a -shm made here would take the file's read-only mode and break later writes.
         return uri + "?immutable=1"
     return uri + "?mode=ro"
 
@@ -147,6 +215,12 @@ def _sqlite_engine(url: str, create: bool) -> Engine:
     if path is not None:
         check_sqlite_target(path, create)
         read_only = is_read_only(path)
+        if path.exists():
+            from tracker.store.recognise import check_sqlite_file
+
+            # refuses what is not ours before any pragma (WAL) could change it
+            if check_sqlite_file(path) and not create:
+                read_only = True  # an empty database is looked at, never changed
         if read_only:
             uri = _read_only_uri(path)
             options["creator"] = lambda: sqlite3.connect(

@@ -59,8 +59,11 @@ def ensure_schema(engine: Engine, url: str, create: bool = True) -> None:
     it; only an empty database takes the write lock, to create the schema once.
     Without ``create`` an empty database is refused as "no scaletrack database".
     """
+    from tracker.store.recognise import refuse_foreign
+
     with engine.connect() as conn:
         revision = current_revision(conn)
+        refuse_foreign(conn, describe(url))  # another application's, Alembic or not
     if revision is not None:
         check_revision(revision, url)
         return
@@ -112,23 +115,40 @@ def newer_schema(revision: str, url: str) -> NewerSchema:
 
 
 def backup_sqlite(path: Path) -> Path:
-    """Copy a SQLite file beside itself, consistently even while others write."""
+    """Copy a SQLite file beside itself, consistently even while others write.
+
+    The copy is made under a temporary name (``.NAME.STAMP.bak.XXXX.part``) and
+    renamed to ``NAME.STAMP.bak`` only once complete and synced: a ``.bak`` file
+    is always a whole backup, even after ``kill -9`` in the middle of one.
+    """
+    from tracker.outputs import commit_file, signals_held, temp_path
+
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.{stamp}.bak")
     n = 1
     while target.exists():
         n += 1
         target = path.with_name(f"{path.name}.{stamp}-{n}.bak")
+    temp = None
     try:
-        _copy_sqlite(path, target)
+        with signals_held():  # made and recorded together, so the cleanup below finds it
+            temp = temp_path(target)
+        _copy_sqlite(path, temp)
+        commit_file(temp, target)
     except (sqlite3.Error, OSError) as exc:
-        for leftover in (target, target.with_name(target.name + "-journal")):
-            leftover.unlink(missing_ok=True)
+        if temp is not None:  # the .bak name itself is only ever made by the rename
+            temp.unlink(missing_ok=True)
+            temp.with_name(temp.name + "-journal").unlink(missing_ok=True)
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise DatabaseError(
             f"cannot back up {path} to {target}: {reason}; the database was not changed "
             "(free some space, or check the folder's permissions, and run "
             "'scaletrack db upgrade' again)") from None
+    except BaseException:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+            temp.with_name(temp.name + "-journal").unlink(missing_ok=True)
+        raise
     return target
 
 
@@ -149,9 +169,12 @@ def upgrade(engine: Engine, url: str, target: str = "head",
     A database made by a newer scaletrack is refused before anything is written
     (no backup either); so is an empty one without ``create``.
     """
+    from tracker.store.recognise import refuse_foreign
+
     backup = None
     with engine.connect() as conn:
         before = current_revision(conn)
+        refuse_foreign(conn, describe(url))  # before any backup or migration
     if before is None and not create:
         raise no_database(describe(url))
     if is_newer(before):
