@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tracker.catalog import Framework
 from tracker.errors import BadInput, UnknownName
+from tracker.store.merged import counted_site, merge_map, merged_message
 from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site, SiteChange
 
 
@@ -71,9 +72,10 @@ def sites(session: Session, initiative: Initiative,
     that date counts: a site retired on or before it is left out (its history stays).
 
     This is the one place analyses leave retired sites out (``analysis.load`` asks
-    for ``counted_on``); listings and look-ups see every site.
+    for ``counted_on``); listings and look-ups see every site.  A site merged into
+    another is never listed: its records count as the other site's.
     """
-    query = select(Site).where(Site.initiative_id == initiative.id)
+    query = select(Site).where(Site.initiative_id == initiative.id, Site.merged_into.is_(None))
     if counted_on is not None:
         query = query.where(or_(Site.retired_on.is_(None), Site.retired_on > counted_on))
     return list(session.scalars(query.order_by(Site.name_key)))
@@ -84,15 +86,21 @@ def retired_sites(session: Session, initiative: Initiative,
     """(name, retired on) of the sites retired on or before ``by``, oldest first: the
     sites an analysis as of ``by`` leaves out, for a report to name."""
     query = (select(Site.name, Site.retired_on)
-             .where(Site.initiative_id == initiative.id, Site.retired_on <= by)
+             .where(Site.initiative_id == initiative.id, Site.retired_on <= by,
+                    Site.merged_into.is_(None))
              .order_by(Site.retired_on, Site.name_key))
     return [(name, on) for name, on in session.execute(query)]
 
 
-def find_site(session: Session, initiative: Initiative, name: str) -> Site:
-    """The site of that name (ignoring case); a former name is refused with the new one."""
+def find_site(session: Session, initiative: Initiative, name: str,
+              merged: bool = False) -> Site:
+    """The site of that name (ignoring case); a former name is refused with the new one,
+    and the name of a site merged into another with that one (unless ``merged``: the
+    merge's own history and undoing)."""
     found = session.scalar(select(Site).where(Site.initiative_id == initiative.id,
                                               Site.name_key == name_key(name)))
+    if found is not None and found.merged_into is not None and not merged:
+        raise BadInput(merged_message(session, found, name))
     if found is None:
         renamed = former_name(session, initiative, name)
         if renamed is not None:
@@ -172,6 +180,7 @@ def checkpoint_states(session: Session, initiative_id: int, as_of: dt.date,
     is its state.
     """
     retracted = retracted_ids(session, initiative_id)
+    merges = merge_map(session, initiative_id)  # a merged site's records count as its target's
     # Dates come back as the driver gives them (SQLAlchemy's SQLite date parsing costs
     # more than the query) and are converted once per distinct value by ``day`` below.
     query = (select(Event.site_id, Event.checkpoint, type_coerce(Event.occurred_on, String),
@@ -185,6 +194,8 @@ def checkpoint_states(session: Session, initiative_id: int, as_of: dt.date,
             session.connection().execute(query)):
         if event_id in retracted:
             continue
+        if merges:
+            site_id = merges.get(site_id, site_id)
         on = on if isinstance(on, str) else on.isoformat()  # ISO text sorts as dates do
         acc = fold.get((site_id, checkpoint))
         if acc is None:
@@ -234,10 +245,12 @@ def retracted_ids(session: Session, initiative_id: int) -> set[int]:
 
 def latest_plans(session: Session, initiative_id: int,
                  as_of: dt.date) -> dict[tuple[int, str], dt.date]:
-    """The due date in force on ``as_of`` for each (site, stage) with a plan."""
+    """The due date in force on ``as_of`` for each (site, stage) with a plan (a merged
+    site's plans count as its target's, the latest agreed of both in force)."""
+    site = counted_site(Plan.site_id, merge_map(session, initiative_id))
     ranked = (
-        select(Plan.site_id, Plan.stage, Plan.due_on,
-               func.row_number().over(partition_by=(Plan.site_id, Plan.stage),
+        select(site.label("site_id"), Plan.stage, Plan.due_on,
+               func.row_number().over(partition_by=(site, Plan.stage),
                                       order_by=(Plan.set_on.desc(), Plan.id.desc())).label("rn"))
         .where(Plan.initiative_id == initiative_id, Plan.set_on <= as_of).subquery())
     rows = session.execute(select(ranked.c.site_id, ranked.c.stage, ranked.c.due_on)
@@ -251,8 +264,9 @@ def rating_history(session: Session, initiative_id: int,
 
     Retracted ratings are left out in Python, for the reason ``checkpoint_states`` gives."""
     retracted = retracted_ids(session, initiative_id)
+    site = counted_site(Event.site_id, merge_map(session, initiative_id))
     query = (select(Site.name, Event.checkpoint, Event.occurred_on, Event.rating, Event.id)
-             .join(Site, Site.id == Event.site_id)
+             .join(Site, Site.id == site)
              .where(Event.initiative_id == initiative_id, Event.kind == "rated",
                     Event.occurred_on <= as_of)
              .order_by(Site.name, Event.occurred_on, Event.id))

@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 from tracker.catalog import Catalog, Checkpoint, Framework
 from tracker.dates import check_event_date, check_plan_dates
 from tracker.errors import BadInput, Conflict
-from tracker.rules import clean_name, look_alike
+from tracker.rules import clean_name, look_alike, typo_of
 from tracker.rules import event_kind as _rule
 from tracker.store import Store
+from tracker.store.merged import merge_map, merged_message
 from tracker.store.queries import (find_site, framework_of, name_key, resolve_initiative)
 from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site, SiteChange
 
@@ -88,24 +89,32 @@ def create_initiative(store: Store, catalog: Catalog, name: str, framework_id: s
 
 def _check_new_name(session: Session, initiative: Initiative, name: str, force: bool,
                     site: Site | None = None) -> None:
-    """Refuse a site name that another site has, or nearly has (case, accents, spacing),
-    unless ``force`` (for the near one); ``site`` is the site being renamed, which may
-    take a spelling of its own name."""
+    """Refuse a site name that another site has, or nearly has (case, accents, spacing,
+    or a typo: ``rules.typo_of``), unless ``force`` (for the near one); ``site`` is the
+    site being renamed, which may take a spelling of its own name."""
     others = select(Site).where(Site.initiative_id == initiative.id)
     if site is not None:
         others = others.where(Site.id != site.id)
     clash = session.scalar(others.where(Site.name_key == name_key(name)))
     if clash is not None:
+        if clash.merged_into is not None:
+            raise Conflict(merged_message(session, clash, name))
         raise Conflict(f"initiative '{initiative.name}' already has a site called "
                        f"'{clash.name}' (site names ignore case)")
     if not force:
         folded = look_alike(name)
-        for existing in session.scalars(others):
+        current = list(session.scalars(others.where(Site.merged_into.is_(None))))
+        for existing in current:
             if look_alike(existing.name) == folded:
                 raise Conflict(f"initiative '{initiative.name}' already has a site called "
                                f"'{existing.name}', which differs from '{name}' only in "
                                "accents or spacing; use that name, or add --force if they "
                                "really are two sites")
+        typo = typo_of(name, [s.name for s in current])
+        if typo is not None:
+            raise Conflict(f"initiative '{initiative.name}' already has a site called "
+                           f"'{typo}', which '{name}' looks like a mistyping of; use that "
+                           "name, or add --force if they really are two sites")
 
 
 def add_site(store: Store, initiative_name: str | None, name: str, region: str | None = None,
@@ -267,15 +276,18 @@ def reinstate_site(store: Store, initiative_name: str | None, site_name: str,
 
 def retirement_refused(session: Session, site: Site, on: dt.date) -> str | None:
     """Why ``site`` cannot be retired from ``on``, or None: not on or before the day it
-    joined, nor while it has live events (not retractions, not retracted) dated on or
-    after ``on``, which a retired site could never have been given."""
+    joined, nor while it has live events (not retractions, not retracted; its own or
+    those of sites merged into it) dated on or after ``on``, which a retired site could
+    never have been given."""
     if site.joined_on is not None and on <= site.joined_on:
         return (f"site '{site.name}' joined on {site.joined_on.isoformat()}; retire it after "
                 f"that, not on {on.isoformat()}")
     retracted = select(Event.retracts).where(Event.initiative_id == site.initiative_id,
                                              Event.retracts.is_not(None))
+    merged = [k for k, v in merge_map(session, site.initiative_id).items() if v == site.id]
     last = session.scalar(select(func.max(Event.occurred_on)).where(
-        Event.site_id == site.id, Event.kind != "retract", Event.id.not_in(retracted)))
+        Event.site_id.in_([site.id, *merged]), Event.kind != "retract",
+        Event.id.not_in(retracted)))
     if last is not None and last >= on:
         return (f"site '{site.name}' has events up to {last.isoformat()}; retire it after its "
                 f"last event, or retract the events dated on or after {on.isoformat()} first")
