@@ -28,17 +28,21 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import BadInput
 from tracker.exchange import background
 from tracker.exchange.checking import Checker, InitiativeRef, RowProblems
 from tracker.exchange.reading import records
+from tracker.exchange.site_checks import SiteLedger, apply_merges, merged_warning
 from tracker.rules import DATE_COLUMNS, EARLIEST_LIKELY, unlikely_date
 from tracker.store import Store
 from tracker.store.bulk import BulkLoad
-from tracker.store.queries import former_names, framework_of, name_key, resolve_initiative
+from tracker.store.initiatives import former_initiative_keys
+from tracker.store.merged import merge_map
+from tracker.store.queries import (former_names, framework_of, name_key, resolve_initiative,
+                                   sites)
 from tracker.store.schema import Plan, Site, SiteChange, utcnow
 from tracker.store.writes import retirement_refused
 
@@ -59,6 +63,7 @@ class ImportResult:
     plans_added: int = 0
     new_sites: list[str] = field(default_factory=list)
     retired_sites: list[str] = field(default_factory=list)  # retired by this import
+    merged_sites: list[str] = field(default_factory=list)  # "A into B", merged by this import
     found: list[tuple[int, str]] = field(default_factory=list)  # (line, problem), capped
     problem_count: int = 0
     warnings: list[tuple[int, str]] = field(default_factory=list)  # capped
@@ -135,7 +140,7 @@ class _Ids:
 
 def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 dry_run: bool = False, progress: Callable[[str, int], None] | None = None,
-                today: dt.date | None = None) -> ImportResult:
+                today: dt.date | None = None, add_sites: bool = False) -> ImportResult:
     """Check and write the file in one transaction; on any problem, roll it all back.
 
     One pass: rows are checked and written in batches as they stream past, and
@@ -144,6 +149,8 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
     rolls back.  Retractions wait until the end, when every event they may
     point at has been written.  ``progress(phase, n)`` hears ("read", bytes)
     as the file is read, then ("finish", 0) once, before the last writes.
+    A site the database does not have is created only if the file has a
+    ``site`` row for it, or with ``add_sites`` (``site_checks``).
     """
     path = Path(path)
     tick = progress or (lambda _phase, _n: None)
@@ -153,7 +160,8 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
     def tx(session: Session) -> ImportResult:
         result = ImportResult(dry_run=dry_run)
         found = resolve_initiative(session, initiative_name)
-        initiative = InitiativeRef(found.id, found.name, found.name_key)
+        initiative = InitiativeRef(found.id, found.name, found.name_key,
+                                   former_initiative_keys(session, found))
         framework = framework_of(session, found)
         conn = session.connection()
         bulk = BulkLoad(conn)
@@ -161,16 +169,21 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         site_ids: dict[str, int] = {}
         joined: dict[str, str] = {}  # name key -> ISO date the site joined
         retired: dict[str, str] = {}  # name key -> ISO date the site was retired
-        for key, sid, on, off in session.execute(
-                select(Site.name_key, Site.id, Site.joined_on, Site.retired_on)
-                .where(Site.initiative_id == initiative.id)):
+        merged: dict[str, int] = {}  # name key -> the site a merged site was merged into
+        for key, sid, on, off, into in session.execute(
+                select(Site.name_key, Site.id, Site.joined_on, Site.retired_on,
+                       Site.merged_into).where(Site.initiative_id == initiative.id)):
             site_ids[key] = sid
+            if into is not None:
+                merged[key] = into
             if on:
                 joined[key] = on.isoformat()
             if off:
                 retired[key] = off.isoformat()
         # A former name is not a new site: 'site rename' left it pointing at the new one.
         former = former_names(session, found)
+        ledger = SiteLedger([s.name for s in sites(session, found)], add_sites)
+        merges: list = []
         retirements: list = []
         held = conn.exec_driver_sql(_select_sql(
             conn, "SELECT coalesce(max(id), 0) FROM events WHERE initiative_id = {}"),
@@ -182,9 +195,14 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         retractions: list = []
         plans: list = []
 
-        def site_id(name: str, region=None, joined_on=None) -> int:
+        def site_id(name: str, region=None, joined_on=None, line: int | None = None) -> int:
             key = name_key(name)
             sid = site_ids.get(key)
+            if sid is not None and line is None and ledger.declared(key):
+                session.execute(update(Site).where(Site.id == sid).values(
+                    region=region, joined_on=joined_on))  # made from an earlier row
+                if joined_on:
+                    joined[key] = joined_on.isoformat()
             if sid is None:
                 sid = session.execute(insert(Site).values(
                     initiative_id=initiative.id, name=name, name_key=key, region=region,
@@ -193,6 +211,10 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 if joined_on:
                     joined[key] = joined_on.isoformat()
                 result.new_sites.append(name)
+                if line is not None:
+                    ledger.created(key, name, line)
+            elif line is not None:
+                ledger.seen(key, line)
             return sid
 
         def write(rows: list) -> None:
@@ -216,7 +238,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
             if kind == "warning":
                 _warn(result, line, row[1])
                 continue
-            if kind in ("site", "retired", "plan"):
+            if kind in ("site", "retired", "plan", "merged"):
                 name = row[1]["site"] if kind == "plan" else row[1]
                 renamed = former.get(name_key(name)) if name_key(name) not in site_ids else None
                 if renamed:
@@ -226,6 +248,8 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 elif kind == "retired":
                     retired.setdefault(name_key(name), row[2].isoformat())
                     retirements.append((line, row))
+                elif kind == "merged":
+                    merges.append((line, row))
                 else:
                     plans.append((line, row[1]))
                 continue
@@ -239,7 +263,11 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 _problem(result, line, f"site '{site_name}' was retired on {off}: it takes no "
                                        f"events dated on or after that ({values[6]} given)")
                 continue
-            values[1] = sid if sid is not None else site_id(site_name)
+            values[1] = site_id(site_name, line=line)
+            if site_key in merged and site_key not in ledger.merged_warned:
+                ledger.merged_warned.add(site_key)
+                _warn(result, line, merged_warning(site_name, session.get(
+                    Site, merge_map(session, initiative.id)[sid]).name))
             on = joined.get(site_key)
             if on and EARLIEST <= str(values[6]) < on:  # before 2000: warned already
                 _warn(result, line, unlikely_date(dt.date.fromisoformat(str(values[6])),
@@ -268,8 +296,11 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         bulk.finish(rebuild=not (result.problem_count or dry_run))
         _retract(conn, result, checker.prefix, retractions, ids, held, insert_sql,
                  initiative.id)
+        session.flush()
+        for line, text in apply_merges(session, initiative.id, merges, site_ids, result):
+            _problem(result, line, text)
         for line, (_, name, on, recorded_at, by) in retirements:
-            site = session.get(Site, site_id(name))
+            site = session.get(Site, site_id(name, line=line))
             if site.retired_on is not None:
                 if site.retired_on != on:
                     _problem(result, line, f"site '{site.name}' was already retired on "
@@ -300,7 +331,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                                        f"no plans dated on or after that "
                                        f"({plan['set_on'].isoformat()} given)")
                 continue
-            values = {"initiative_id": initiative.id, "site_id": site_id(plan["site"]),
+            values = {"initiative_id": initiative.id, "site_id": site_id(plan["site"], line=line),
                       "recorded_at": utcnow(), **{k: v for k, v in plan.items() if k != "site"}}
             result.plans += 1
             same = (values["site_id"], values["stage"], values["due_on"], values["set_on"],
@@ -311,16 +342,19 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
             # the ids inserted, counted: psycopg reports rowcount -1 for this insert
             result.plans_added += len(conn.execute(
                 _insert_ignoring_duplicates(conn, Plan).returning(Plan.id), values).all())
+        for line, text in ledger.problems():
+            _problem(result, line, text)
         if result.problem_count:
             ordered = [f"line {line}: {text}" for line, text in sorted(result.found, key=_line)]
             raise ImportProblems(str(path), ordered, result.problem_count)
         if (result.rows == 0 and not result.plans and not result.new_sites
-                and not retirements):
+                and not retirements and not merges):
             raise BadInput(f"{path}: nothing to import")
         result.already = result.rows - result.added
         if dry_run:
             raise _DryRun(result)
-        if result.added or result.plans_added or result.new_sites or result.retired_sites:
+        if (result.added or result.plans_added or result.new_sites or result.retired_sites
+                or result.merged_sites):
             bulk.analyze()
         return result
 

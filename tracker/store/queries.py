@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import shlex
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session, aliased
 from tracker.catalog import Framework
 from tracker.errors import BadInput, UnknownName
 from tracker.store.merged import counted_site, merge_map, merged_message
-from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Plan, Site, SiteChange
+from tracker.store.schema import (Event, FrameworkSnapshot, Initiative, InitiativeChange, Plan,
+                                  Site, SiteChange)
 
 
 def name_key(name: str) -> str:
@@ -40,6 +42,9 @@ def resolve_initiative(session: Session, name: str | None) -> Initiative:
     if name:
         found = session.scalar(select(Initiative).where(Initiative.name_key == name_key(name)))
         if found is None:
+            renamed = former_initiative(session, name)
+            if renamed is not None:
+                raise BadInput(renamed)
             names = [i.name for i, _ in initiatives(session)]
             raise UnknownName("initiative", name, names,
                               hint="see 'scaletrack initiative list'")
@@ -53,6 +58,23 @@ def resolve_initiative(session: Session, name: str | None) -> Initiative:
     raise BadInput(f"this database holds {len(every)} initiatives "
                    f"({', '.join(i.name for i in every)}): choose one with -i NAME "
                    "or SCALETRACK_INITIATIVE")
+
+
+def former_initiative(session: Session, name: str) -> str | None:
+    """If ``name`` is what an initiative used to be called, a message naming what it is
+    called now (the latest rename away from the name wins); else None."""
+    key = name_key(name)
+    renames = session.execute(
+        select(InitiativeChange.old_value, InitiativeChange.new_value,
+               InitiativeChange.recorded_at, Initiative.name)
+        .join(Initiative, Initiative.id == InitiativeChange.initiative_id)
+        .where(InitiativeChange.field == "name").order_by(InitiativeChange.id.desc()))
+    for old, new, at, current in renames:
+        if name_key(old or "") == key:
+            now = f", and is now called '{current}'" if current != new else ""
+            return (f"there is no initiative '{name}': it was renamed to '{new}' on "
+                    f"{at:%Y-%m-%d}{now}; use -i {shlex.quote(current)}")
+    return None
 
 
 @functools.lru_cache(maxsize=64)
