@@ -369,10 +369,10 @@ def test_renames_and_retirements_survive_an_export_and_import(three, tmp_path):
     assert r.stderr == f"Exported 5 events, 3 sites (1 retired) and 1 plan to {out}\n"
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[1:5] == [
-        ",Mini,mini,0.1,Alpha,,,site,,2026-01-01," + lines[1].split(",")[10] + ",,,,,,,",
-        ",Mini,mini,0.1,Bravo,,,site,,2026-01-01," + lines[2].split(",")[10] + ",,,,,,,",
-        ",Mini,mini,0.1,Gamma,,,site,,2026-01-01," + lines[3].split(",")[10] + ",,,,,,,",
-        ",Mini,mini,0.1,Gamma,,,retired,,2026-02-01," + lines[4].split(",")[10] + ",kim,,,,,,"]
+        ",Mini,mini,0.1,Alpha,,,site,,2026-01-01," + lines[1].split(",")[10] + ",,,,,,,,",
+        ",Mini,mini,0.1,Bravo,,,site,,2026-01-01," + lines[2].split(",")[10] + ",,,,,,,,",
+        ",Mini,mini,0.1,Gamma,,,site,,2026-01-01," + lines[3].split(",")[10] + ",,,,,,,,",
+        ",Mini,mini,0.1,Gamma,,,retired,,2026-02-01," + lines[4].split(",")[10] + ",kim,,,,,,,"]
     (tmp_path / "copy").mkdir()
     other = Run(f"sqlite:///{tmp_path / 'copy' / 'copy.db'}")
     other("initiative", "create", "Mini", "--framework", "mini")

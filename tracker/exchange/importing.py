@@ -250,6 +250,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                     retirements.append((line, row))
                 elif kind == "merged":
                     merges.append((line, row))
+                    ledger.merged_warned.add(name_key(name))  # the file says so itself
                 else:
                     plans.append((line, row[1]))
                 continue

@@ -96,9 +96,12 @@ def read_fingerprint(store: Store, name: str | None) -> tuple[str, tuple]:
         return initiative.name, fingerprint(session, initiative)
 
 
-def delete_rows(store: Store, name: str, expected: tuple) -> dict[str, int]:
+def delete_rows(store: Store, name: str, expected: tuple | None,
+                demo_only: bool = False) -> dict[str, int]:
     """Delete every row of the initiative, in one transaction, if its fingerprint is still
-    ``expected``; returns how many rows of each kind went.
+    ``expected`` (None: a demo being replaced, which needs no export; ``demo_only``
+    then refuses any initiative not marked as a demo); returns how many rows of each
+    kind went.
 
     The initiative's row is locked first (on PostgreSQL ``SELECT ... FOR UPDATE``,
     which also waits for, and then holds off, any write that adds a row pointing at
@@ -109,7 +112,10 @@ def delete_rows(store: Store, name: str, expected: tuple) -> dict[str, int]:
         found = resolve_initiative(session, name)
         initiative = session.scalar(select(Initiative).where(Initiative.id == found.id)
                                     .with_for_update())
-        if fingerprint(session, initiative) != expected:
+        if demo_only and not initiative.is_demo:
+            raise Conflict(f"initiative '{initiative.name}' is not a demo; it was left as "
+                           "it is")
+        if expected is not None and fingerprint(session, initiative) != expected:
             raise Conflict(f"something was recorded in '{initiative.name}' while it was being "
                            "exported, so nothing was deleted; run the command again")
         gone: dict[str, int] = {}
@@ -132,3 +138,18 @@ def delete_rows(store: Store, name: str, expected: tuple) -> dict[str, int]:
     return store.write(tx)
 
 
+def demo_initiatives(store: Store, framework_id: str) -> list[str]:
+    """The names of the initiatives marked as a demo that follow ``framework_id``."""
+    with store.reading() as session:
+        return list(session.scalars(
+            select(Initiative.name)
+            .join(FrameworkSnapshot, FrameworkSnapshot.id == Initiative.framework_pk)
+            .where(Initiative.is_demo.is_(True), FrameworkSnapshot.framework_id == framework_id)
+            .order_by(Initiative.id)))
+
+
+def initiative_names(store: Store) -> list[tuple[str, bool]]:
+    """(name, is a demo) of every initiative, by name."""
+    with store.reading() as session:
+        return [(n, d) for n, d in session.execute(
+            select(Initiative.name, Initiative.is_demo).order_by(Initiative.name_key))]

@@ -51,7 +51,7 @@ def _insert(store: Store, fn, conflict_message: str):
 
 def create_initiative(store: Store, catalog: Catalog, name: str, framework_id: str,
                       description: str | None = None,
-                      started_on: dt.date | None = None) -> Initiative:
+                      started_on: dt.date | None = None, is_demo: bool = False) -> Initiative:
     framework = catalog.for_initiative(framework_id)
     name = clean_name(name, "initiative")
     definition = json.dumps(framework.to_dict(), sort_keys=True)
@@ -72,7 +72,8 @@ def create_initiative(store: Store, catalog: Catalog, name: str, framework_id: s
             session.add(snap)
             session.flush()
         initiative = Initiative(name=name, name_key=name_key(name), framework_pk=snap.id,
-                                description=description, started_on=started_on)
+                                description=description, started_on=started_on,
+                                is_demo=is_demo)
         session.add(initiative)
         session.flush()
         return initiative
