@@ -258,14 +258,14 @@ def _plain_rows(store) -> list[tuple]:
         sites = {x.id: x for x in s.scalars(select(Site).order_by(Site.id))}
         rows = [(None, *head, x.name, None, None, "site", None,
                  x.joined_on.isoformat() if x.joined_on else None, stamp(x.created_at),
-                 None, None, None, None, None, None, x.region) for x in sites.values()]
+                 None, None, None, None, None, None, x.region, None) for x in sites.values()]
         rows += [(None, *head, sites[p.site_id].name, p.stage, None, "plan", None,
                   p.set_on.isoformat(), stamp(p.recorded_at), p.recorded_by, p.note, None,
-                  None, "plan", p.due_on.isoformat(), None)
+                  None, "plan", p.due_on.isoformat(), None, None)
                  for p in s.scalars(select(Plan).order_by(Plan.id))]
         rows += [(e.id, *head, sites[e.site_id].name, e.stage, e.checkpoint, e.kind, e.rating,
                   e.occurred_on.isoformat(), stamp(e.recorded_at), e.recorded_by, e.note,
-                  e.evidence, e.retracts, e.source, None, None)
+                  e.evidence, e.retracts, e.source, None, None, None)
                  for e in s.scalars(select(Event).order_by(Event.id))]
     return rows
 
