@@ -292,6 +292,13 @@ def retirement_refused(session: Session, site: Site, on: dt.date) -> str | None:
     if last is not None and last >= on:
         return (f"site '{site.name}' has events up to {last.isoformat()}; retire it after its "
                 f"last event, or retract the events dated on or after {on.isoformat()} first")
+    # nor with plans agreed on or after it, which a retired site could not take either
+    # (import refuses them, so an export of such a site would not import again)
+    agreed = session.scalar(select(func.max(Plan.set_on)).where(
+        Plan.site_id.in_([site.id, *merged])))
+    if agreed is not None and agreed >= on:
+        return (f"site '{site.name}' has a plan agreed on {agreed.isoformat()}; retire it "
+                "after that")
     return None
 
 
