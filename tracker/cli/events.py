@@ -275,6 +275,7 @@ def template(app, output, excel, initiative):
     the rows that happened and edit them: status is done, started, blocked,
     reopened or note for a ticked checkpoint (empty means done); a rated
     checkpoint takes a rating, one of its levels. Dates are YYYY-MM-DD.
+    The sites must exist ('site add'), or import with --add-sites.
     Import also reads the file saved with semicolons or tabs.
 
     \b
