@@ -270,3 +270,18 @@ def test_a_merge_survives_export_and_import_and_can_be_undone_there(mini, tmp_pa
     sites = json.loads(mini("site", "list", "-i", "Mini", "--format", "json").stdout)
     assert [(s["site"], s["events"]) for s in sites] == [
         ("Bradford", 1), ("Leds", 3), ("Leeds", 2), ("York", 0)]
+
+
+def test_a_sheet_still_naming_the_merged_site_counts_for_the_kept_one(mini, tmp_path):
+    mini("site", "add", "Leds", "--force")
+    mini("site", "merge", "Leds", "Leeds", "--yes")
+    path = tmp_path / "sheet.csv"
+    path.write_text("site,checkpoint,occurred_on\nLeds,plan.a,2026-01-05\n"
+                    "Leds,plan.b,2026-01-06\n", encoding="utf-8")
+    r = mini("events", "import", str(path))
+    assert r.stderr == ("Warning: line 2: site 'Leds' was merged into 'Leeds': its rows are "
+                        "recorded under 'Leds' and count for 'Leeds'\n"
+                        "Imported 2 events (0 were already recorded).\n")
+    status = json.loads(mini("status", "--as-of", AS_OF, "--format", "json").stdout)
+    assert [(s["site"], s["current_stage"]) for s in status["sites"]] == [
+        ("Bradford", "plan"), ("Leeds", "pilot"), ("York", "plan")]
