@@ -264,8 +264,13 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 _problem(result, line, f"site '{site_name}' was retired on {off}: it takes no "
                                        f"events dated on or after that ({values[6]} given)")
                 continue
-            values[1] = site_id(site_name, line=line)
-            if site_key in merged and site_key not in ledger.merged_warned:
+            if sid is None:
+                values[1] = site_id(site_name, line=line)
+            else:  # the common case, kept to a look-up or two a row
+                values[1] = sid
+                if ledger.unknown:
+                    ledger.seen(site_key, line)
+            if merged and site_key in merged and site_key not in ledger.merged_warned:
                 ledger.merged_warned.add(site_key)
                 _warn(result, line, merged_warning(site_name, session.get(
                     Site, merge_map(session, initiative.id)[sid]).name))
