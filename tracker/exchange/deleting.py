@@ -13,6 +13,7 @@ anything was recorded in the initiative after the export read it.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import tempfile
@@ -57,8 +58,15 @@ def write_durably(rows, path: Path) -> Exported:
             written = write_export(rows, out, "csv")
             out.flush()
             os.fsync(out.fileno())
-        os.link(temp, path)  # fails, rather than replaces, if the name was taken meanwhile
-        os.unlink(temp)
+        try:
+            os.link(temp, path)  # fails, rather than replaces, if the name was taken meanwhile
+            os.unlink(temp)
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links
+            if path.exists():
+                raise FileExistsError(errno.EEXIST, "file exists", str(path)) from None
+            os.replace(temp, path)
     except BaseException:
         try:
             os.unlink(temp)
