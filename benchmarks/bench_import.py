@@ -140,7 +140,8 @@ def scaletrack_import(path: Path, folder: Path) -> tuple[float, float, float]:
     t = time.perf_counter()
     with open(folder / "out.txt", "w+") as out:
         proc = subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(db), "events",
-                                 "import", str(path)], stdout=out, stderr=out, text=True)
+                                 "import", str(path), "--add-sites"], stdout=out, stderr=out,
+                                text=True)
         while True:  # sample the process tree's memory every 0.2 s until it ends
             done, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if done:

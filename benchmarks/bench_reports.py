@@ -125,7 +125,7 @@ def build_nasss(db: Path, n_sites: int, seed: int = 5) -> int:
                         n += 1
     store = Store.open(str(db))
     create_initiative(store, catalog, "NASSS bench", "nasss")
-    import_file(store, "NASSS bench", path)
+    import_file(store, "NASSS bench", path, add_sites=True)
     store.close()
     return n
 

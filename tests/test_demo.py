@@ -86,3 +86,51 @@ def test_demo_keeps_its_sample_in_the_database_given_after_the_command(tmp_path)
     assert f"  scaletrack --db '{db}' events list" in r.stderr
     r = CliRunner().invoke(cli, ["demo", "--db", " "])
     assert r.exit_code == 2 and "Invalid value for --db: is empty" in r.output
+
+
+def _user_rows(run, name: str) -> dict:
+    (ini,) = run.rows("SELECT id FROM initiatives WHERE name = :n", n=name)
+    return {t: run.rows(f"SELECT * FROM {t} WHERE initiative_id = :i ORDER BY id", i=ini[0])
+            for t in ("sites", "events", "site_changes")} | {
+        "initiative": run.rows("SELECT * FROM initiatives WHERE id = :i", i=ini[0])}
+
+
+def test_demo_twice_on_a_users_database_adds_beside_and_replaces_only_itself(run, tmp_path):
+    """The user's own initiative (on the demo's framework, with a site the demo also has)
+    is named, left exactly as it was, and a second demo replaces the first, exit 0."""
+    run("initiative", "create", "Our scheme", "--framework", "ihi-full-scale")
+    run("site", "add", "Leeds")
+    run("log", "Leeds", "set-up.baseline", "--on", "2026-01-05")
+    run("plan", "Leeds", "full-scale", "--due", "2027-01-01", "--on", "2026-01-06")
+    before = _user_rows(run, "Our scheme")
+    r = run("demo", "--db", run.url, "--out", str(tmp_path / "one"))
+    assert r.stderr.startswith(
+        f"{run('db', 'path').stdout.strip()} already holds 1 initiative ('Our scheme'); the "
+        "demo adds 'Shared Lives North (demo)' beside it and leaves it as it is.\n")
+    assert "-i 'Shared Lives North (demo)' next" in r.stderr
+    first = run.rows("SELECT id, name, is_demo FROM initiatives ORDER BY id")
+    assert [(n, bool(d)) for _, n, d in first] == [("Our scheme", False),
+                                                   ("Shared Lives North (demo)", True)]
+    # the user renames the demo; a second run still finds it by its mark, not its name
+    run("initiative", "rename", "Shared Lives North (demo)", "Sample")
+    r = run("demo", "--db", run.url, "--out", str(tmp_path / "two"))
+    assert "Replacing the earlier demo initiative 'Sample'.\n" in r.stderr
+    second = run.rows("SELECT name, is_demo FROM initiatives ORDER BY id")
+    assert [(n, bool(d)) for n, d in second] == [("Our scheme", False),
+                                                ("Shared Lives North (demo)", True)]
+    assert _user_rows(run, "Our scheme") == before
+    assert run.rows("SELECT count(*) FROM events e JOIN initiatives i ON i.id = e.initiative_id "
+                    "WHERE i.is_demo = :t AND e.kind <> 'plan'", t=True) == [(117,)]
+    assert run.count("frameworks") == 1  # one pinned IHI, shared and kept
+
+
+def test_a_users_initiative_with_the_demos_name_is_never_replaced(run, tmp_path):
+    run("initiative", "create", "Shared Lives North (demo)", "--framework", "ihi-full-scale")
+    run("site", "add", "Mine")
+    before = _user_rows(run, "Shared Lives North (demo)")
+    for out in ("one", "two"):
+        r = run("demo", "--db", run.url, "--out", str(tmp_path / out))
+        assert "the demo adds 'Shared Lives North (demo 2)' beside it" in r.stderr
+    assert run.rows("SELECT name FROM initiatives ORDER BY id") == [
+        ("Shared Lives North (demo)",), ("Shared Lives North (demo 2)",)]
+    assert _user_rows(run, "Shared Lives North (demo)") == before

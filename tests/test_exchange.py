@@ -195,7 +195,7 @@ def test_every_problem_is_listed_and_nothing_written(store, catalog, run, tmp_pa
         ("North", "plan.a", "finished", "2026-01-06", "", "", "", ""),
         ("North", "plan.a", "note", "2026-01-06", "", "", "", ""),
     ])
-    r = run("events", "import", str(path), code=2)
+    r = run("events", "import", str(path), "--add-sites", code=2)
     assert r.stderr.splitlines() == [
         f"Error: {path}: 7 problem(s); nothing was imported:",
         "line 3: unknown checkpoint 'plan.z'; did you mean 'plan.c', 'plan.b' or 'plan.a'? "
@@ -205,7 +205,7 @@ def test_every_problem_is_listed_and_nothing_written(store, catalog, run, tmp_pa
         "line 6: the site name is empty",
         "line 7: retracts event_id 7, which is not on an earlier line of this file",
         "line 8: unknown kind 'finished'; one of started, done, blocked, reopened, rated, "
-        "note, retract, site, retired, plan",
+        "note, retract, site, retired, plan, merged",
         "line 9: a note event needs a note",
     ]
     assert run.count() == 0 and run.count("sites") == 0
@@ -300,7 +300,8 @@ def test_progress_counts_every_byte_of_the_file(store, catalog, tmp_path, monkey
     monkeypatch.setattr(importing, "BATCH", 100)
     heard = []
     result = exchange.import_file(store, "Mini", path,
-                                  progress=lambda phase, n: heard.append((phase, n)))
+                                  progress=lambda phase, n: heard.append((phase, n)),
+                                  add_sites=True)
     assert result.added == 300
     assert heard == [("read", path.stat().st_size), ("finish", 0)]
 
@@ -344,7 +345,7 @@ def test_dry_run_writes_nothing(store, catalog, run, tmp_path, reader):
     create_initiative(store, catalog, "Mini", "mini")
     path = tmp_path / "ok.csv"
     write_csv(path, [("North", "plan.a", "done", "2026-01-05", "", "", "", "")])
-    r = run("events", "import", str(path), "--dry-run")
+    r = run("events", "import", str(path), "--dry-run", "--add-sites")
     assert r.stderr.strip() == ("Dry run: 1 events checked, 1 would be added, 0 are already "
                                 "recorded; new sites: North. Nothing was written.")
     assert run.count() == 0 and run.count("sites") == 0

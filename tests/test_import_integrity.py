@@ -364,7 +364,7 @@ def test_an_import_updates_the_planner_statistics(store, catalog, run, tmp_path,
     _mini(store, catalog)
     path = _write(tmp_path / "e.csv", ("site", "checkpoint", "kind", "occurred_on"),
                   [(f"Site {i}", "plan.a", "done", "2026-01-05") for i in range(50)])
-    run("events", "import", str(path))
+    run("events", "import", str(path), "--add-sites")
     if db_url.startswith("postgresql"):
         assert run.rows("SELECT relname, reltuples FROM pg_class WHERE relname IN "
                         "('events', 'sites') AND relnamespace = "

@@ -51,6 +51,7 @@ def test_person_columns_with_any_delimiter(mini, tmp_path, delimiter):
         text = text.replace("kick-off; agreed", '"kick-off; agreed"')
     path = tmp_path / "typed.csv"
     path.write_text(text, encoding="utf-8")
+    mini("site", "add", "North")
     mini("events", "import", str(path))
     assert mini.rows("SELECT checkpoint, kind, note FROM events ORDER BY id") == [
         ("plan.a", "done", "kick-off; agreed"), ("plan.b", "done", None)]
@@ -87,7 +88,7 @@ def test_json_lines_take_the_same_person_fields(mini, tmp_path):
                     '"occurred_on": "2026-01-05"}\n'
                     '{"site": "North", "checkpoint": "health.funding", "rating": "RED", '
                     '"occurred_on": "2026-01-06"}\n')
-    mini("events", "import", str(path))
+    mini("events", "import", str(path), "--add-sites")
     assert mini.rows("SELECT checkpoint, kind, rating FROM events ORDER BY id") == [
         ("plan.a", "started", None), ("health.funding", "rated", "red")]
     both = tmp_path / "both.jsonl"

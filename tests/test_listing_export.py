@@ -263,14 +263,14 @@ def _plain_rows(store) -> list[tuple]:
         sites = {x.id: x for x in s.scalars(select(Site).order_by(Site.id))}
         rows = [(None, *head, x.name, None, None, "site", None,
                  x.joined_on.isoformat() if x.joined_on else None, stamp(x.created_at),
-                 None, None, None, None, None, None, x.region, i.uid, x.uid)
+                 None, None, None, None, None, None, x.region, i.uid, x.uid, None)
                 for x in sites.values()]
         # a plan is a record with an id; its stage is not repeated as a checkpoint
         rows += [(e.id, *head, sites[e.site_id].name, e.stage,
                   None if e.kind == "plan" else e.checkpoint, e.kind, e.rating,
                   e.occurred_on.isoformat(), stamp(e.recorded_at), e.recorded_by, e.note,
                   e.evidence, e.retracts, e.source,
-                  e.due_on.isoformat() if e.due_on else None, None, None, None)
+                  e.due_on.isoformat() if e.due_on else None, None, None, None, None)
                  for e in s.scalars(select(Event).order_by(Event.id))]
     return rows
 

@@ -289,3 +289,57 @@ def test_a_0003_database_with_plans_upgrades_keeping_every_plan(run):
     assert '"overdue"' not in run("gaps", "--as-of", "2026-06-30", "--format", "json").stdout
     listed = run("events", "list", "--format", "csv").stdout
     assert "pilot,plan,,sam,board," in listed
+
+
+def test_a_0004_database_upgraded_to_0005_keeps_every_row_and_back(run):
+    """0005 (after 0004) adds sites.merged_into, site_changes.into_site_id (and the
+    'merged_into' field), initiative_changes and initiatives.is_demo; every row stays both ways, except that a
+    downgrade forgets merges and renames of initiatives (their schema goes)."""
+    _seed(run)
+    run("site", "add", "Beta", "--region", "North")
+    run("site", "retire", "Beta", "--on", "2026-01-10", "--by", "kim")
+    run("plan", "Alpha", "pilot", "--due", "2026-06-30", "--on", "2026-01-05")
+    events = run.rows(EVENTS)  # the plan among them
+    sites = run.rows("SELECT id, initiative_id, name, name_key, region, joined_on, created_at, "
+                     "retired_on FROM sites ORDER BY id")
+    changes = run.rows("SELECT id, initiative_id, site_id, field, old_value, new_value, "
+                       "effective_on, recorded_at, recorded_by, idempotency_key "
+                       "FROM site_changes ORDER BY id")
+    initiatives = run.rows("SELECT id, name, name_key, framework_pk, description, started_on, "
+                           "created_at FROM initiatives ORDER BY id")
+    store = Store.open(run.url, check=False)
+    downgrade(store.engine, "0004")
+    store.close()
+    assert "merged_into" not in _inspected(run, lambda i: [c["name"]
+                                                           for c in i.get_columns("sites")])
+    assert "initiative_changes" not in _inspected(run, lambda i: i.get_table_names())
+    r = run("db", "upgrade")
+    assert f"from schema 0004 to {SCHEMA_HEAD}." in r.stderr
+    assert run.rows("SELECT id, initiative_id, name, name_key, region, joined_on, created_at, "
+                    "retired_on FROM sites ORDER BY id") == sites
+    assert run.rows("SELECT id, initiative_id, site_id, field, old_value, new_value, "
+                    "effective_on, recorded_at, recorded_by, idempotency_key "
+                    "FROM site_changes ORDER BY id") == changes
+    assert run.rows(EVENTS) == events
+    assert run.rows("SELECT id, name, name_key, framework_pk, description, started_on, "
+                    "created_at FROM initiatives ORDER BY id") == initiatives
+    assert [bool(d) for d, in run.rows("SELECT is_demo FROM initiatives")] == [False]
+    assert run.rows("SELECT merged_into FROM sites") == [(None,), (None,)]
+    assert run.rows("SELECT into_site_id FROM site_changes") == [(None,)]
+    # the new schema works at once, and the CHECK constraint takes the new field only now
+    run("site", "add", "Alfa", "--force")
+    run("site", "merge", "Alfa", "Alpha", "--yes")
+    run("initiative", "rename", "Mini", "Maxi")
+    assert run.rows("SELECT field, new_value FROM site_changes ORDER BY id")[-1] == (
+        "merged_into", "Alpha")
+    store = Store.open(run.url, check=False)
+    downgrade(store.engine, "0004")
+    store.close()
+    assert run.rows("SELECT field FROM site_changes ORDER BY id") == [("retired_on",)]
+    assert run.rows("SELECT name FROM sites ORDER BY id") == [("Alpha",), ("Beta",), ("Alfa",)]
+    assert run.rows(EVENTS) == events
+    with pytest.raises(Exception):  # 0004's constraint (0003's) is back
+        run.rows("INSERT INTO site_changes (initiative_id, site_id, field, recorded_at, "
+                 "recorded_by) VALUES (1, 1, 'merged_into', '2026-01-01', 'x')")
+    run("db", "upgrade")
+    assert run.rows("SELECT name FROM initiatives") == [("Maxi",)]

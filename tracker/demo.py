@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from tracker.catalog import Catalog
 from tracker.errors import BadInput
 from tracker.store import Store
+from tracker.store.initiatives import delete_rows, demo_initiatives, initiative_names
 from tracker.store.writes import (add_site, create_initiative, log_batch, log_event,
                                   retract_event, set_plan)
 
@@ -280,28 +281,63 @@ def _assessments(framework, spec: Sample) -> list[dict]:
     return entries
 
 
-def build_demo(store: Store, catalog: Catalog, framework_id: str = DEMO_FRAMEWORK) -> str:
-    """Create the sample initiative for ``framework_id`` in ``store``; return its name."""
+@dataclass(frozen=True)
+class DemoPlace:
+    """Where a demo goes in a database: its name, the earlier demo it replaces, and the
+    other initiatives already there (left exactly as they are)."""
+
+    name: str
+    replaces: tuple
+    others: tuple
+
+
+def demo_place(store: Store, spec: Sample) -> DemoPlace:
+    """The sample's name in ``store`` (its own, or numbered if one of the user's
+    initiatives has it), and the earlier demos of the same framework it replaces:
+    those marked as a demo in the database, never recognised by their name."""
+    replaces = demo_initiatives(store, spec.framework)
+    every = initiative_names(store)
+    others = tuple(n for n, is_demo in every if n not in replaces)
+    taken = {n.casefold() for n in others}
+    name, n = spec.initiative, 1
+    while name.casefold() in taken:
+        n += 1
+        name = spec.initiative.replace("(demo)", f"(demo {n})")
+        if name == spec.initiative:
+            name = f"{spec.initiative} {n}"
+    return DemoPlace(name, tuple(replaces), others)
+
+
+def build_demo(store: Store, catalog: Catalog, framework_id: str = DEMO_FRAMEWORK,
+               place: DemoPlace | None = None) -> str:
+    """Create the sample initiative for ``framework_id`` in ``store``, marked as a demo,
+    after deleting the earlier demo it replaces; return its name.  No other
+    initiative's rows are read for writing, changed or deleted."""
     spec = sample(framework_id, catalog)
-    create_initiative(store, catalog, spec.initiative, spec.framework,
-                      description=spec.description, started_on=dt.date(2024, 10, 1))
+    place = place or demo_place(store, spec)
+    for earlier in place.replaces:
+        delete_rows(store, earlier, None, demo_only=True)
+    name = place.name
+    create_initiative(store, catalog, name, spec.framework,
+                      description=spec.description, started_on=dt.date(2024, 10, 1),
+                      is_demo=True)
     framework = catalog.for_initiative(spec.framework)
     for site in spec.sites:
-        add_site(store, spec.initiative, site.name, site.region, site.joined)
-    log_batch(store, spec.initiative, sample_events(catalog, spec))
+        add_site(store, name, site.name, site.region, site.joined, force=True)
+    log_batch(store, name, sample_events(catalog, spec))
     if spec.mistake:
         site, s, c, on, reason = spec.mistake
         cp = framework.stages[s].required[c].full_id
-        mistake = log_event(store, spec.initiative, site, cp, on=on, by=COORDINATOR)
+        mistake = log_event(store, name, site, cp, on=on, by=COORDINATOR)
     else:  # NASSS: a rating logged against the wrong site
         site, on = spec.sites[1].name, dt.date(2026, 5, 5)
         cp = next(c for st in framework.stages for c in st.checkpoints if c.scale)
-        mistake = log_event(store, spec.initiative, site, cp.full_id,
+        mistake = log_event(store, name, site, cp.full_id,
                             rating=framework.levels(cp)[-1], on=on, by=LEAD)
         reason = f"logged against {site}; it was {spec.sites[0].name}"
-    retract_event(store, spec.initiative, mistake.event.id, reason=reason, by=LEAD,
+    retract_event(store, name, mistake.event.id, reason=reason, by=LEAD,
                   on=on + dt.timedelta(days=1))
     for site, s, due, set_on in spec.plans:
-        set_plan(store, spec.initiative, site, framework.stages[s].id, due, set_on=set_on,
+        set_plan(store, name, site, framework.stages[s].id, due, set_on=set_on,
                  by=LEAD)
-    return spec.initiative
+    return name

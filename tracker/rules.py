@@ -175,3 +175,59 @@ def look_alike(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", plain_name(name).casefold())
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.split())
+
+
+def typo_distance(a: str, b: str) -> int:
+    """Edits (a letter added, dropped, changed, or two next to each other swapped) that
+    turn ``a`` into ``b``: the optimal string alignment distance, so 'Bradfrod' is one
+    edit from 'Bradford' and 'Leds' one from 'Leeds'."""
+    if a == b:
+        return 0
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+TYPO_SHORTEST = 4  # names shorter than this differ by one letter as a rule ('Hull', 'Bury')
+TYPO_LONG = 9      # from this length, two slips are still a typo
+TYPO_SWAP = 6      # below this length one changed letter is another place ('York', 'Cork')
+
+
+def typo_of(name: str, known: Sequence[str]) -> str | None:
+    """The known name that ``name`` is most likely a mistyping of, or None.
+
+    The candidates are the did-you-mean names (``errors.closest``, what ``log``
+    suggests for an unknown site); one counts as the same name mistyped when,
+    compared as ``look_alike`` folds them, it is one edit away (two for names of
+    ``TYPO_LONG`` letters or more); in a name under ``TYPO_SWAP`` letters, one letter
+    changed for another is not enough ('York' and 'Cork' are two places).  Names that
+    differ in their numbers ('Team 1', 'Team 2') are different places, never typos.
+    """
+    from tracker.errors import closest
+
+    folded = look_alike(name)
+    if len(folded) < TYPO_SHORTEST:
+        return None
+    for candidate in closest(name, known):
+        other = look_alike(candidate)
+        if other == folded or _digits(other) != _digits(folded):
+            continue
+        shorter = min(len(other), len(folded))
+        allowed = 2 if shorter >= TYPO_LONG else 1
+        if shorter < TYPO_SWAP and len(other) == len(folded) and sorted(other) != sorted(folded):
+            continue  # a letter changed, not added, dropped or swapped
+        if typo_distance(folded, other) <= allowed:
+            return candidate
+    return None
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())

@@ -168,6 +168,15 @@ complete_retired_sites = _sites_by_retirement(True)
 
 
 @_never_raises
+def complete_merged_sites(ctx, param, incomplete):
+    """The sites merged into another, which 'site unmerge' can act on."""
+    from tracker.store.choices import merged_site_names
+
+    return _matching(((name, None) for name in merged_site_names(_db(ctx), _initiative(ctx))),
+                     incomplete)
+
+
+@_never_raises
 def complete_initiatives(ctx, param, incomplete):
     """The names of the database's initiatives."""
     from tracker.store.choices import initiative_names

@@ -37,7 +37,10 @@ def demo(ctx, app, out, framework_id, demo_db):
 
     The sample goes into a throwaway database unless --db is given on the
     command line, before or after 'demo' (SCALETRACK_DB is ignored here, so
-    your own data stay untouched).
+    your own data stay untouched). In a database that already holds
+    initiatives, the sample is added beside them and none of them is
+    changed; running the demo again replaces only the sample it added
+    before (marked as a demo in the database), whatever it is called now.
 
     \b
     Example:
@@ -46,7 +49,7 @@ def demo(ctx, app, out, framework_id, demo_db):
       scaletrack demo --db sample.db
     """
     from tracker.analysis.load import snapshot
-    from tracker.demo import DEMO_AS_OF, build_demo
+    from tracker.demo import DEMO_AS_OF, build_demo, demo_place, sample
     from tracker.store import Store
     from tracker.analysis.gaps import compute_gaps
     from tracker.views import gaps_view, status_view
@@ -62,7 +65,18 @@ def demo(ctx, app, out, framework_id, demo_db):
         db = str(Path(tempfile.mkdtemp(prefix="scaletrack-demo-")) / "demo.db")
     store = Store.open(db)
     ctx.call_on_close(store.close)
-    name = build_demo(store, app.catalog, framework_id)
+    place = demo_place(store, sample(framework_id, app.catalog))
+    if place.others:
+        shown = ", ".join(f"'{n}'" for n in place.others[:5])
+        more = f" and {len(place.others) - 5} more" if len(place.others) > 5 else ""
+        one = len(place.others) == 1
+        say(f"{store.where} already holds {len(place.others)} initiative{'' if one else 's'} "
+            f"({shown}{more}); the demo adds '{place.name}' beside "
+            f"{'it and leaves it' if one else 'them and leaves them'} as "
+            f"{'it is' if one else 'they are'}.")
+    for earlier in place.replaces:
+        say(f"Replacing the earlier demo initiative '{earlier}'.")
+    name = build_demo(store, app.catalog, framework_id, place)
     snap = snapshot(store, name, DEMO_AS_OF)
     echo_data(status_view(snap.status, "table"))
     echo_data("\n" + gaps_view(compute_gaps(snap.status, snap.plans), snap.status, "table"))
@@ -73,6 +87,8 @@ def demo(ctx, app, out, framework_id, demo_db):
     run_report(store, name, parse_quarter(DEMO_QUARTER), DEMO_AS_OF, Path(out))
     say(f"\nThe {DEMO_QUARTER} report is in {out}/ (open report.md).")
     where = shlex.quote(str(store.where))
+    if place.others:  # more than one initiative: every command needs to be told which
+        where += f" -i {shlex.quote(name)}"
     say(f"The sample is in {store.where}; explore it with:\n"
         f"  scaletrack --db {where} next\n"
         f"  scaletrack --db {where} events list\n"

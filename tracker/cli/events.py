@@ -224,13 +224,18 @@ def export(app, fmt, output, excel, initiative):
 @events.command("import")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and say what would be added.")
+@click.option("--add-sites", is_flag=True,
+              help="Create the sites the file names that do not exist yet.")
 @initiative_option
 @pass_app
-def import_events(app, path, dry_run, initiative):
+def import_events(app, path, dry_run, add_sites, initiative):
     """Import events from a CSV or JSON Lines file (as 'events export' writes them).
 
     All or nothing: if any row is wrong, nothing is written and every problem
-    is listed with its line. Sites that do not exist yet are created; the
+    is listed with its line. A site that does not exist yet is created only
+    when the file has a row of kind site for it (as an export has) or with
+    --add-sites; any other unknown site name (a typo such as 'Leds') is
+    listed with its lines and the closest site, and nothing is imported. The
     initiative must exist. Importing the same file again adds nothing.
     FILE may be - (or /dev/stdin, or another pipe) to read standard input.
 
@@ -267,9 +272,10 @@ def import_events(app, path, dry_run, initiative):
                     bar.render_progress()
                 else:
                     bar.update(n)
-            result = import_file(app.store, initiative, path, dry_run, progress)
+            result = import_file(app.store, initiative, path, dry_run, progress,
+                                 add_sites=add_sites)
     else:
-        result = import_file(app.store, initiative, path, dry_run)
+        result = import_file(app.store, initiative, path, dry_run, add_sites=add_sites)
     for line in result.warning_lines():
         say(f"Warning: {line}")
     names = sorted(result.new_sites)
@@ -277,6 +283,8 @@ def import_events(app, path, dry_run, initiative):
     sites = f"; new sites: {shown}" if names else ""
     if result.retired_sites:
         sites += f"; sites retired: {', '.join(sorted(result.retired_sites))}"
+    if result.merged_sites:
+        sites += f"; sites merged: {', '.join(result.merged_sites)}"
     plans_already = result.plans - result.plans_added
     if dry_run:
         plans = (f"; plans: {result.plans_added} would be added, {plans_already} are already "
@@ -338,6 +346,7 @@ def template(app, output, excel, initiative):
     the rows that happened and edit them: status is done, started, blocked,
     reopened or note for a ticked checkpoint (empty means done); a rated
     checkpoint takes a rating, one of its levels. Dates are YYYY-MM-DD.
+    The sites must exist ('site add'), or import with --add-sites.
     Import also reads the file saved with semicolons or tabs.
 
     \b

@@ -8,8 +8,8 @@ import click
 
 from tracker.cli.app import (DATE, JOINED_DATE, NAME, NameParam, cli, echo_data, format_option,
                             initiative_option, pass_app, say)
-from tracker.cli.complete import (complete_current_sites, complete_retired_sites,
-                                   complete_sites)
+from tracker.cli.complete import (complete_current_sites, complete_merged_sites,
+                                   complete_retired_sites, complete_sites)
 from tracker.tables import render
 
 SITE = NameParam("the site name is empty: give one (see 'scaletrack site list')")
@@ -17,7 +17,7 @@ SITE = NameParam("the site name is empty: give one (see 'scaletrack site list')"
 
 @cli.group()
 def site():
-    """Add, list, rename, edit and retire the sites adopting an initiative."""
+    """Add, list, rename, edit, retire and merge the sites adopting an initiative."""
 
 
 @site.command("add")
@@ -25,11 +25,16 @@ def site():
 @click.option("--region", metavar="TEXT", help="Region, wave or group, for comparisons.")
 @click.option("--joined", type=JOINED_DATE, help="When the site joined (YYYY-MM-DD).")
 @click.option("--force", is_flag=True,
-              help="Add it even though a site of nearly the same name exists.")
+              help="Add it even though a site of nearly the same name exists (a name one "
+                   "typo away, or differing only in accents or spacing).")
 @initiative_option
 @pass_app
 def add_site(app, name, region, joined, force, initiative):
     """Add a site (a local authority, provider or team) to the initiative.
+
+    A name that looks like a mistyping of a site's name ('Bradfrod' beside
+    'Bradford'), or differs from it only in case, accents or spacing, is
+    refused with the existing name; --force adds it all the same.
 
     \b
     Example:
@@ -160,7 +165,65 @@ def reinstate_site(app, name, by, initiative):
 @initiative_option
 @pass_app
 def site_history(app, name, fmt, initiative):
-    """List the recorded changes to the sites (or to one): renames, edits, retirements."""
+    """List the recorded changes to the sites (or to one): renames, edits, retirements,
+    merges. A site's history includes the sites merged into it."""
     from tracker.store.summaries import CHANGE_COLUMNS, site_changes
 
     echo_data(render(site_changes(app.store, initiative, name), CHANGE_COLUMNS, fmt))
+
+
+@site.command("merge")
+@click.argument("source", metavar="FROM", shell_complete=complete_sites, type=SITE)
+@click.argument("target", metavar="INTO", shell_complete=complete_current_sites, type=SITE)
+@click.option("--yes", is_flag=True, help="Merge without asking (for scripts).")
+@click.option("--by", metavar="NAME", help="Who is recording it [default: your user name].")
+@initiative_option
+@pass_app
+def merge_site(app, source, target, yes, by, initiative):
+    """Merge site FROM into site INTO: FROM's events, plans and ratings count as INTO's.
+
+    For a site that should never have existed, such as a typo ('Leds' beside
+    'Leeds') that an import or a 'site add' made. Afterwards FROM appears
+    nowhere: not in site list, analyses, charts or reports. No record is
+    changed or lost: where both sites have records for one checkpoint, both
+    are kept and the analyses treat them as one site's. 'site history INTO'
+    shows the merge, and 'site unmerge FROM' undoes it.
+
+    \b
+    Example:
+      scaletrack site merge Leds Leeds
+    """
+    from tracker.cli.confirm import confirmed
+    from tracker.store.merging import merge_plan, merge_sites
+
+    plan = merge_plan(app.store, initiative, source, target)
+    if not confirmed(f"Merge {plan.describe()}?", yes,
+                     f"merging {plan.describe()} needs confirming: run it at a terminal "
+                     "to be asked, or add --yes"):
+        say("Nothing was merged.")
+        return
+    done = merge_sites(app.store, initiative, source, target, by=by)
+    say(f"Merged {done.describe()} in '{done.initiative}': they count for "
+        f"'{done.target}' from now on. To undo it: scaletrack site unmerge "
+        f"{shlex.quote(done.source)}")
+
+
+@site.command("unmerge")
+@click.argument("name", metavar="NAME", shell_complete=complete_merged_sites, type=SITE)
+@click.option("--by", metavar="NAME", help="Who is recording it [default: your user name].")
+@initiative_option
+@pass_app
+def unmerge_site(app, name, by, initiative):
+    """Undo a merge: site NAME is a site of its own again, with exactly its records.
+
+    'site history' keeps the merge and its undoing.
+
+    \b
+    Example:
+      scaletrack site unmerge Leds
+    """
+    from tracker.store.merging import unmerge_site as unmerge
+
+    done = unmerge(app.store, initiative, name, by=by)
+    say(f"Undid the merge of site '{done.source}' into '{done.target}': "
+        f"'{done.source}' is a site of its own again, with its records.")

@@ -31,6 +31,8 @@ class InitiativeRef:
     id: int
     name: str
     name_key: str
+    # the keys of names the initiative had before a rename: an older export says those
+    former_keys: frozenset = frozenset()
 
 
 class RowProblems(ValueError):
@@ -130,7 +132,8 @@ class Checker:
 
     def owner(self, ini: str | None, fid: str | None) -> None:
         """Refuse a row of another initiative or framework."""
-        if ini and name_key(ini) != self.initiative.name_key:
+        if ini and name_key(ini) != self.initiative.name_key and (
+                name_key(ini) not in self.initiative.former_keys):
             raise ValueError(f"this row belongs to initiative {quoted(ini.strip())}, not "
                              f"'{self.initiative.name}' (choose it with -i)")
         if fid and fid.strip() != self.framework.id:
@@ -222,6 +225,8 @@ class Checker:
                 return self.retired_row(site, r, problems)
             if kind == "plan":
                 return self.plan(site, site_key, r, problems)
+            if kind == "merged":
+                return self.merged_row(site, r, problems)
         shape_key = (kind_raw, get("checkpoint") or "", get("stage") or "", get("rating") or "")
         shape = self.shapes.get(shape_key)
         if shape is None:
@@ -329,6 +334,29 @@ class Checker:
         if isinstance(recorded, str):  # as SQLite stores it; the change row takes a datetime
             recorded = dt.datetime.strptime(recorded, "%Y-%m-%d %H:%M:%S.%f")
         return ("retired", site, on, recorded, by)
+
+    def merged_row(self, site: str, r: dict, problems: list[str]) -> tuple:
+        """('merged', site, into, date, recorded_at, recorded_by): the site merged into
+        another on that date."""
+        on = recorded = into = None
+        try:
+            into = rules.clean_name(r.get("merged_into") or "", "merged_into site")
+        except BadInput as exc:
+            problems.append(f"{exc} (a 'merged' row names the site it was merged into in "
+                            "merged_into)")
+        try:
+            on = self.day(r.get("occurred_on") or "", "occurred_on (the day of the merge)")[1]
+        except ValueError as exc:
+            problems.append(str(exc))
+        try:
+            recorded = self.stamp(r.get("recorded_at") or "")
+        except ValueError as exc:
+            problems.append(str(exc))
+        if problems:
+            raise RowProblems(problems)
+        if isinstance(recorded, str):  # as SQLite stores it; the change row takes a datetime
+            recorded = dt.datetime.strptime(recorded, "%Y-%m-%d %H:%M:%S.%f")
+        return ("merged", site, into, on, recorded, self.recorder(r.get("recorded_by") or ""))
 
     def plan(self, site: str, site_key: str, r: dict, problems: list[str]) -> tuple:
         """('plan', values, event_id, '', site key): a plan is a record like an event,

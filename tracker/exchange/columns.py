@@ -22,7 +22,8 @@ from tracker.textsafe import DANGEROUS, neutralise, restore  # noqa: F401
 
 COLUMNS = ("event_id", "initiative", "framework_id", "framework_version", "site", "stage",
            "checkpoint", "kind", "rating", "occurred_on", "recorded_at", "recorded_by", "note",
-           "evidence", "retracts", "source", "due_on", "region", "initiative_uid", "site_uid")
+           "evidence", "retracts", "source", "due_on", "region", "initiative_uid", "site_uid",
+           "merged_into")
 # A spreadsheet a person fills in (``events template``) needs only these; its
 # ``status`` column is the export's ``kind``, and an empty one means done.
 PERSON_COLUMNS = ("site", "checkpoint", "status", "rating", "occurred_on", "note", "evidence")
@@ -32,11 +33,12 @@ QUOTE_LIMIT = 60
 # Besides events, a full export carries a row per site (kind 'site': its region and the
 # date it joined, in occurred_on), per retired site (kind 'retired': the date it was
 # retired, in occurred_on) and per plan (kind 'plan': stage, due_on, and the day it was
-# set, in occurred_on), so that an import reproduces every analysis exactly.  A site row
-# also carries the initiative's and the site's stable identifiers (``initiative_uid``,
-# ``site_uid``), which a quarterly return is matched by; files written before they
-# existed import as they always did.
-ROW_KINDS = EVENT_KINDS + ("site", "retired", "plan")
+# set, in occurred_on), and per site merged into another (kind 'merged': the site it was
+# merged into in merged_into, the day in occurred_on), so that an import reproduces every
+# analysis exactly.  A site row also carries the initiative's and the site's stable
+# identifiers (``initiative_uid``, ``site_uid``), which a quarterly return is matched by;
+# files written before they existed import as they always did.
+ROW_KINDS = EVENT_KINDS + ("site", "retired", "plan", "merged")
 
 
 def quoted(value: str, limit: int = QUOTE_LIMIT) -> str:

@@ -53,11 +53,15 @@ class Exported(NamedTuple):
     sites: int
     plans: int
     retired: int = 0
+    merged: int = 0
 
     def describe(self) -> str:
         def n(count: int, one: str, many: str) -> str:
             return f"{count} {one if count == 1 else many}"
-        retired = f" ({self.retired} retired)" if self.retired else ""
+        parts = [f"{self.retired} retired"] if self.retired else []
+        if self.merged:
+            parts.append(f"{self.merged} merged into another")
+        retired = f" ({', '.join(parts)})" if parts else ""
         return (f"{n(self.events, 'event', 'events')}, {n(self.sites, 'site', 'sites')}"
                 f"{retired} and {n(self.plans, 'plan', 'plans')}")
 
@@ -120,7 +124,8 @@ def _batches(store: Store, initiative_name: str | None) -> Iterator[list[tuple] 
                 retired.append((site_id, name, retired_on))
             rows.append((None, *head, name, None, None, "site", None,
                          joined_on.isoformat() if joined_on else None, _stamp(created_at),
-                         None, None, None, None, None, None, region, initiative_uid, uid))
+                         None, None, None, None, None, None, region, initiative_uid, uid,
+                         None))
         yield rows
         # A retired site's row: the date in occurred_on, who recorded it and when.
         recorded = {site_id: (at, by) for site_id, at, by in session.execute(
@@ -132,8 +137,9 @@ def _batches(store: Store, initiative_name: str | None) -> Iterator[list[tuple] 
             at, by = recorded.get(site_id, (None, None))
             rows.append((None, *head, name, None, None, "retired", None, retired_on.isoformat(),
                          _stamp(at) if at else None, by, None, None, None, None, None, None,
-                         None, None))
+                         None, None, None))
         yield rows
+        yield merged_rows(session, initiative.id, head)
         connection = session.connection()
         dialect = connection.dialect.name
         driver = connection.connection.dbapi_connection
@@ -152,7 +158,7 @@ def _batches(store: Store, initiative_name: str | None) -> Iterator[list[tuple] 
             for batch in batches:
                 yield [(event_id, *head, names[site_id], stage, checkpoint, kind, rating,
                         occurred_on, recorded_at, by, note, evidence, retracts, source,
-                        due_on, None, None, None)
+                        due_on, None, None, None, None)
                        for (event_id, site_id, stage, checkpoint, kind, rating, occurred_on,
                             recorded_at, by, note, evidence, retracts, source, due_on)
                        in batch]
@@ -160,10 +166,36 @@ def _batches(store: Store, initiative_name: str | None) -> Iterator[list[tuple] 
             cursor.close()
 
 
+def merged_rows(session, initiative_id: int, head: tuple) -> list[tuple]:
+    """A 'merged' row for each site merged into another, in the order the merges were
+    made (so that an import can make them again in turn): the site, the site it was
+    merged into, the day, who recorded it and when.  The site's own events stay under
+    its own name, so that an import can undo the merge as this database can."""
+    merged = dict(session.execute(select(Site.id, Site.merged_into).where(
+        Site.initiative_id == initiative_id, Site.merged_into.is_not(None))).all())
+    if not merged:
+        return []
+    names = dict(session.execute(select(Site.id, Site.name).where(
+        Site.initiative_id == initiative_id)).all())
+    latest = {}
+    for change in session.scalars(select(SiteChange).where(
+            SiteChange.initiative_id == initiative_id, SiteChange.field == "merged_into",
+            SiteChange.new_value.is_not(None)).order_by(SiteChange.id)):
+        latest[change.site_id] = change
+    rows = []
+    for site_id, change in sorted(latest.items(), key=lambda item: item[1].id):
+        if site_id in merged:
+            rows.append((None, *head, names[site_id], None, None, "merged", None,
+                         change.effective_on.isoformat(), _stamp(change.recorded_at),
+                         change.recorded_by, None, None, None, None, None, None, None,
+                         None, names[merged[site_id]]))
+    return rows
+
+
 def write_export(rows: Iterator[tuple], out: TextIO, fmt: str) -> Exported:
     """Write rows as CSV (formula-guarded, with a header) or JSON Lines (exact)."""
     rows = iter(rows)
-    total = sites = plans = retired = 0
+    total = sites = plans = retired = merged = 0
     if fmt == "jsonl":
         write = out.write
     else:
@@ -175,12 +207,13 @@ def write_export(rows: Iterator[tuple], out: TextIO, fmt: str) -> Exported:
         sites += kinds.count("site")
         plans += kinds.count("plan")
         retired += kinds.count("retired")
+        merged += kinds.count("merged")
         if fmt == "jsonl":
             write(_json_lines(batch))
         else:
             _guard(batch)
             writer.writerows(batch)
-    return Exported(total - sites - plans - retired, sites, plans, retired)
+    return Exported(total - sites - plans - retired - merged, sites, plans, retired, merged)
 
 
 # -- the formula guard, a column of a batch at a time ------------------------------------

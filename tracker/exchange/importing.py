@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import BadInput
@@ -37,11 +37,15 @@ from tracker.exchange import background
 from tracker.exchange.checking import Checker, InitiativeRef, RowProblems
 from tracker.exchange.identity import NameHistory
 from tracker.exchange.reading import records
+from tracker.exchange.site_checks import SiteLedger, apply_merges, merged_warning
 from tracker.rules import DATE_COLUMNS, EARLIEST_LIKELY, unlikely_date
 from tracker.store import Store
 from tracker.store.bulk import BulkLoad
 from tracker.store.identity import adopt_initiative_uid, free_site_uid
-from tracker.store.queries import former_names, framework_of, name_key, resolve_initiative
+from tracker.store.initiatives import former_initiative_keys
+from tracker.store.merged import merge_map
+from tracker.store.queries import (former_names, framework_of, name_key, resolve_initiative,
+                                   sites)
 from tracker.store.schema import Event, Site, SiteChange, new_uid, utcnow
 from tracker.store.writes import retirement_refused
 
@@ -62,6 +66,7 @@ class ImportResult:
     plans_added: int = 0
     new_sites: list[str] = field(default_factory=list)
     retired_sites: list[str] = field(default_factory=list)  # retired by this import
+    merged_sites: list[str] = field(default_factory=list)  # "A into B", merged by this import
     found: list[tuple[int, str]] = field(default_factory=list)  # (line, problem), capped
     problem_count: int = 0
     warnings: list[tuple[int, str]] = field(default_factory=list)  # capped
@@ -138,7 +143,7 @@ class _Ids:
 
 def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 dry_run: bool = False, progress: Callable[[str, int], None] | None = None,
-                today: dt.date | None = None) -> ImportResult:
+                today: dt.date | None = None, add_sites: bool = False) -> ImportResult:
     """Check and write the file in one transaction; on any problem, roll it all back.
 
     One pass: rows are checked and written in batches as they stream past, and
@@ -147,6 +152,8 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
     rolls back.  Retractions wait until the end, when every event they may
     point at has been written.  ``progress(phase, n)`` hears ("read", bytes)
     as the file is read, then ("finish", 0) once, before the last writes.
+    A site the database does not have is created only if the file has a
+    ``site`` row for it, or with ``add_sites`` (``site_checks``).
     """
     path = Path(path)
     tick = progress or (lambda _phase, _n: None)
@@ -156,7 +163,8 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
     def tx(session: Session) -> ImportResult:
         result = ImportResult(dry_run=dry_run)
         found = resolve_initiative(session, initiative_name)
-        initiative = InitiativeRef(found.id, found.name, name_key(found.name))
+        initiative = InitiativeRef(found.id, found.name, name_key(found.name),
+                                   former_initiative_keys(session, found))
         framework = framework_of(session, found)
         conn = session.connection()
         bulk = BulkLoad(conn)
@@ -164,13 +172,16 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         site_ids: dict[str, int] = {}
         joined: dict[str, str] = {}  # name key -> ISO date the site joined
         retired: dict[str, str] = {}  # name key -> ISO date the site was retired
-        for name, stored, sid, on, off in session.execute(
-                select(Site.name, Site.name_key, Site.id, Site.joined_on, Site.retired_on)
-                .where(Site.initiative_id == initiative.id)):
+        merged: dict[str, int] = {}  # name key -> the site a merged site was merged into
+        for name, stored, sid, on, off, into in session.execute(
+                select(Site.name, Site.name_key, Site.id, Site.joined_on, Site.retired_on,
+                       Site.merged_into).where(Site.initiative_id == initiative.id)):
             key = name_key(name)  # not the stored key, which may predate normalising
             if key in site_ids and stored != key:
                 continue  # two sites that look alike (made before names were normalised):
             site_ids[key] = sid  # the one whose stored key is today's, as 'log' finds it
+            if into is not None:
+                merged[key] = into
             if on:
                 joined[key] = on.isoformat()
             if off:
@@ -178,6 +189,8 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         # A former name is not a new site: 'site rename' left it pointing at the new one.
         former = former_names(session, found)
         history = NameHistory(session, initiative.id)  # names that changed hands
+        ledger = SiteLedger([s.name for s in sites(session, found)], add_sites)
+        merges: list = []
         retirements: list = []
         held = conn.exec_driver_sql(_select_sql(
             conn, "SELECT coalesce(max(id), 0) FROM events WHERE initiative_id = {}"),
@@ -192,9 +205,15 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         had_sites = bool(site_ids)
         uid_seen: list[str] = []  # the file's initiative uid, once handled
 
-        def site_id(name: str, region=None, joined_on=None, uid=None) -> int:
+        def site_id(name: str, region=None, joined_on=None, uid=None,
+                    line: int | None = None) -> int:
             key = name_key(name)
             sid = site_ids.get(key)
+            if sid is not None and line is None and ledger.declared(key):
+                session.execute(update(Site).where(Site.id == sid).values(
+                    region=region, joined_on=joined_on))  # made from an earlier row
+                if joined_on:
+                    joined[key] = joined_on.isoformat()
             if sid is None:
                 sid = session.execute(insert(Site).values(
                     initiative_id=initiative.id, name=name, name_key=key, region=region,
@@ -205,6 +224,10 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 if joined_on:
                     joined[key] = joined_on.isoformat()
                 result.new_sites.append(name)
+                if line is not None:
+                    ledger.created(key, name, line)
+            elif line is not None:
+                ledger.seen(key, line)
             return sid
 
         def write(rows: list) -> None:
@@ -228,7 +251,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
             if kind == "warning":
                 _warn(result, line, row[1])
                 continue
-            if kind in ("site", "retired"):
+            if kind in ("site", "retired", "merged"):
                 name = row[1]
                 renamed = former.get(name_key(name)) if name_key(name) not in site_ids else None
                 if renamed:
@@ -238,6 +261,9 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                         uid_seen.append(row[4])
                         adopt_initiative_uid(session, initiative.id, row[4], had_sites)
                     site_id(row[1], row[2], row[3], row[5])
+                elif kind == "merged":
+                    merges.append((line, row))
+                    ledger.merged_warned.add(name_key(name))  # the file says so itself
                 elif history.retired_elsewhere(session, name_key(name), row[3], row[2]):
                     then = history.then(name_key(name), row[3])
                     if session.get(Site, then.site_id).retired_on != row[2]:
@@ -269,7 +295,16 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 _problem(result, line, f"site '{site_name}' was retired on {off}: it takes no "
                                        f"{what} dated on or after that ({values[6]} given)")
                 continue
-            values[1] = sid if sid is not None else site_id(site_name)
+            if sid is None:
+                values[1] = site_id(site_name, line=line)
+            else:  # the common case, kept to a look-up or two a row
+                values[1] = sid
+                if ledger.unknown:
+                    ledger.seen(site_key, line)
+            if merged and site_key in merged and site_key not in ledger.merged_warned:
+                ledger.merged_warned.add(site_key)
+                _warn(result, line, merged_warning(site_name, session.get(
+                    Site, merge_map(session, initiative.id)[sid]).name))
             if kind == "plan":
                 result.plans += 1
                 slot = ids.add(int(source_id), line, values[13]) if source_id else -1
@@ -304,8 +339,11 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         _plans(conn, result, plans, ids, held, insert_sql, initiative.id)
         _retract(conn, result, checker.prefix, retractions, ids, held, insert_sql,
                  initiative.id)
+        session.flush()
+        for line, text in apply_merges(session, initiative.id, merges, site_ids, result):
+            _problem(result, line, text)
         for line, (_, name, on, recorded_at, by) in retirements:
-            site = session.get(Site, site_id(name))
+            site = session.get(Site, site_id(name, line=line))
             if site.retired_on is not None:
                 if site.retired_on != on:
                     _problem(result, line, f"site '{site.name}' was already retired on "
@@ -326,16 +364,19 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                                    idempotency_key=f"import-retired:{site.id}:{on.isoformat()}"))
             session.flush()
             result.retired_sites.append(site.name)
+        for line, text in ledger.problems():
+            _problem(result, line, text)
         if result.problem_count:
             ordered = [f"line {line}: {text}" for line, text in sorted(result.found, key=_line)]
             raise ImportProblems(str(path), ordered, result.problem_count)
         if (result.rows == 0 and not result.plans and not result.new_sites
-                and not retirements):
+                and not retirements and not merges):
             raise BadInput(f"{path}: nothing to import")
         result.already = result.rows - result.added
         if dry_run:
             raise _DryRun(result)
-        if result.added or result.plans_added or result.new_sites or result.retired_sites:
+        if (result.added or result.plans_added or result.new_sites or result.retired_sites
+                or result.merged_sites):
             bulk.analyze()
         return result
 

@@ -51,6 +51,18 @@ def site_names(db: str | None, initiative: str | None, retired: bool | None = No
         if retired is None or (s.retired_on is not None) == retired], [])
 
 
+def merged_site_names(db: str | None, initiative: str | None) -> list[str]:
+    """The names of the initiative's sites merged into another, in name order."""
+    from sqlalchemy import select
+
+    from tracker.store.queries import resolve_initiative
+    from tracker.store.schema import Site
+
+    return _read(db, lambda session: list(session.scalars(
+        select(Site.name).where(Site.initiative_id == resolve_initiative(session, initiative).id,
+                                Site.merged_into.is_not(None)).order_by(Site.name_key))), [])
+
+
 def pinned_framework(db: str | None, initiative: str | None) -> Framework | None:
     """The framework the initiative pinned, with its checklists; None if there is none."""
     from tracker.store.queries import framework_of, resolve_initiative

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from tracker.errors import BadInput
 from tracker.store import Store
+from tracker.store.merged import counted_site, merge_map
 from tracker.store.queries import find_site, resolve_initiative
 from tracker.store.records import Retractions
 from tracker.store.schema import Event, Site
@@ -71,16 +72,18 @@ def _batches(store, initiative_name, site_name, since, as_of):
         retracted = and_(retracted, retraction.occurred_on <= as_of)
     with store.reading() as session:
         initiative = resolve_initiative(session, initiative_name)
+        # a merged site's events are listed under the site they count for
+        site = counted_site(Event.site_id, merge_map(session, initiative.id))
         query = (select(Event.id, Event.occurred_on, Site.name, Event.checkpoint, Event.kind,
                         Event.rating, Event.recorded_by, Event.note, Event.evidence,
                         Event.recorded_at, Event.source, Event.retracts, retraction.id,
                         Event.due_on)
-                 .join(Site, Event.site_id == Site.id)
+                 .join(Site, site == Site.id)
                  .outerjoin(retraction, retracted)
                  .where(Event.initiative_id == initiative.id)
                  .order_by(Event.occurred_on, Event.id))
         if site_name is not None:
-            query = query.where(Event.site_id == find_site(session, initiative, site_name).id)
+            query = query.where(site == find_site(session, initiative, site_name).id)
         if since is not None:
             query = query.where(Event.occurred_on >= since)
         if as_of is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import shlex
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -20,8 +21,10 @@ from sqlalchemy.orm import Session
 from tracker.catalog import Framework
 from tracker.errors import BadInput, UnknownName
 from tracker.rules import name_key as _key
+from tracker.store.merged import counted_site, merge_map, merged_message
 from tracker.store.records import SMALL_KINDS, withdrawn_ids
-from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Site, SiteChange
+from tracker.store.schema import (Event, FrameworkSnapshot, Initiative, InitiativeChange, Site,
+                                  SiteChange)
 
 
 def name_key(name: str) -> str:
@@ -74,6 +77,9 @@ def resolve_initiative(session: Session, name: str | None) -> Initiative:
     if name:
         found = initiative_named(session, name)
         if found is None:
+            renamed = former_initiative(session, name)
+            if renamed is not None:
+                raise BadInput(renamed)
             names = [i.name for i, _ in initiatives(session)]
             raise UnknownName("initiative", name, names,
                               hint="see 'scaletrack initiative list'")
@@ -87,6 +93,23 @@ def resolve_initiative(session: Session, name: str | None) -> Initiative:
     raise BadInput(f"this database holds {len(every)} initiatives "
                    f"({', '.join(i.name for i in every)}): choose one with -i NAME "
                    "or SCALETRACK_INITIATIVE")
+
+
+def former_initiative(session: Session, name: str) -> str | None:
+    """If ``name`` is what an initiative used to be called, a message naming what it is
+    called now (the latest rename away from the name wins); else None."""
+    key = name_key(name)
+    renames = session.execute(
+        select(InitiativeChange.old_value, InitiativeChange.new_value,
+               InitiativeChange.recorded_at, Initiative.name)
+        .join(Initiative, Initiative.id == InitiativeChange.initiative_id)
+        .where(InitiativeChange.field == "name").order_by(InitiativeChange.id.desc()))
+    for old, new, at, current in renames:
+        if name_key(old or "") == key:
+            now = f", and is now called '{current}'" if current != new else ""
+            return (f"there is no initiative '{name}': it was renamed to '{new}' on "
+                    f"{at:%Y-%m-%d}{now}; use -i {shlex.quote(current)}")
+    return None
 
 
 @functools.lru_cache(maxsize=64)
@@ -106,9 +129,10 @@ def sites(session: Session, initiative: Initiative,
     that date counts: a site retired on or before it is left out (its history stays).
 
     This is the one place analyses leave retired sites out (``analysis.load`` asks
-    for ``counted_on``); listings and look-ups see every site.
+    for ``counted_on``); listings and look-ups see every site.  A site merged into
+    another is never listed: its records count as the other site's.
     """
-    query = select(Site).where(Site.initiative_id == initiative.id)
+    query = select(Site).where(Site.initiative_id == initiative.id, Site.merged_into.is_(None))
     if counted_on is not None:
         query = query.where(or_(Site.retired_on.is_(None), Site.retired_on > counted_on))
     return list(session.scalars(query.order_by(Site.name_key)))
@@ -119,14 +143,20 @@ def retired_sites(session: Session, initiative: Initiative,
     """(name, retired on) of the sites retired on or before ``by``, oldest first: the
     sites an analysis as of ``by`` leaves out, for a report to name."""
     query = (select(Site.name, Site.retired_on)
-             .where(Site.initiative_id == initiative.id, Site.retired_on <= by)
+             .where(Site.initiative_id == initiative.id, Site.retired_on <= by,
+                    Site.merged_into.is_(None))
              .order_by(Site.retired_on, Site.name_key))
     return [(name, on) for name, on in session.execute(query)]
 
 
-def find_site(session: Session, initiative: Initiative, name: str) -> Site:
-    """The site of that name (ignoring case); a former name is refused with the new one."""
+def find_site(session: Session, initiative: Initiative, name: str,
+              merged: bool = False) -> Site:
+    """The site of that name (ignoring case); a former name is refused with the new one,
+    and the name of a site merged into another with that one (unless ``merged``: the
+    merge's own history and undoing)."""
     found = site_named(session, initiative, name)
+    if found is not None and found.merged_into is not None and not merged:
+        raise BadInput(merged_message(session, found, name))
     if found is None:
         renamed = former_name(session, initiative, name)
         if renamed is not None:
@@ -206,6 +236,7 @@ def checkpoint_states(session: Session, initiative_id: int, as_of: dt.date,
     is its state.
     """
     retracted = retracted_ids(session, initiative_id)
+    merges = merge_map(session, initiative_id)  # a merged site's records count as its target's
     # Dates come back as the driver gives them (SQLAlchemy's SQLite date parsing costs
     # more than the query) and are converted once per distinct value by ``day`` below.
     query = (select(Event.site_id, Event.checkpoint, type_coerce(Event.occurred_on, String),
@@ -219,6 +250,8 @@ def checkpoint_states(session: Session, initiative_id: int, as_of: dt.date,
             session.connection().execute(query)):
         if event_id in retracted:
             continue
+        if merges:
+            site_id = merges.get(site_id, site_id)
         on = on if isinstance(on, str) else on.isoformat()  # ISO text sorts as dates do
         acc = fold.get((site_id, checkpoint))
         if acc is None:
@@ -269,8 +302,10 @@ def latest_plans(session: Session, initiative_id: int,
                  as_of: dt.date) -> dict[tuple[int, str], dt.date]:
     """The due date in force on ``as_of`` for each (site, stage) with a plan: of the
     plans in force agreed on or before ``as_of``, the one agreed last (of one day, the
-    one recorded last).  Plans are few, so they are read and ranked here."""
+    one recorded last).  A merged site's plans count as its target's.  Plans are few,
+    so they are read and ranked here."""
     withdrawn = withdrawn_ids(session, initiative_id)
+    merged = merge_map(session, initiative_id)
     rows = session.execute(
         select(Event.id, Event.site_id, Event.stage, Event.due_on, Event.occurred_on)
         .where(Event.initiative_id == initiative_id, Event.kind == "plan", SMALL_KINDS,
@@ -279,6 +314,7 @@ def latest_plans(session: Session, initiative_id: int,
     for plan_id, site_id, stage, due, agreed in rows:
         if plan_id in withdrawn:
             continue
+        site_id = merged.get(site_id, site_id)
         held = best.get((site_id, stage))
         if held is None or (agreed, plan_id) > held[:2]:
             best[(site_id, stage)] = (agreed, plan_id, due)
@@ -291,8 +327,9 @@ def rating_history(session: Session, initiative_id: int,
 
     Retracted ratings are left out in Python, for the reason ``checkpoint_states`` gives."""
     retracted = retracted_ids(session, initiative_id)
+    site = counted_site(Event.site_id, merge_map(session, initiative_id))
     query = (select(Site.name, Event.checkpoint, Event.occurred_on, Event.rating, Event.id)
-             .join(Site, Site.id == Event.site_id)
+             .join(Site, Site.id == site)
              .where(Event.initiative_id == initiative_id, Event.kind == "rated",
                     Event.occurred_on <= as_of)
              .order_by(Site.name, Event.occurred_on, Event.id))

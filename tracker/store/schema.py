@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint, text)
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer,
+                        String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracker.limits import LIMITS as _MAX
@@ -71,6 +71,26 @@ class Initiative(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     # Nullable only in the database (migration 0006); every row written has one.
     uid: Mapped[str | None] = mapped_column(String(36), nullable=True, default=new_uid)
+    # Made by 'scaletrack demo', which may replace it; no other initiative is ever touched.
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class InitiativeChange(Base):
+    """One change to an initiative: a rename, with the old and the new name."""
+
+    __tablename__ = "initiative_changes"
+    __table_args__ = (
+        CheckConstraint("field IN ('name')", name="ck_initiative_changes_field"),
+        Index("ix_initiative_changes_initiative", "initiative_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"))
+    field: Mapped[str] = mapped_column(String(_MAX["change_field"]))
+    old_value: Mapped[str | None] = mapped_column(String(_MAX["name"]), nullable=True)
+    new_value: Mapped[str | None] = mapped_column(String(_MAX["name"]), nullable=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(_MAX["recorded_by"]))
 
 
 class Site(Base):
@@ -98,13 +118,17 @@ class Site(Base):
     retired_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     # The site's stable identifier (see ``new_uid``), unique within its initiative.
     uid: Mapped[str | None] = mapped_column(String(36), nullable=True, default=new_uid)
+    # The site this one was merged into (a typo site into the real one): its events,
+    # plans and ratings count as that site's, and it appears nowhere else.  Its own
+    # rows are never changed, so clearing this undoes the merge (``store.merging``).
+    merged_into: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
-SITE_FIELDS = ("name", "region", "joined_on", "retired_on")
+SITE_FIELDS = ("name", "region", "joined_on", "retired_on", "merged_into")
 
 
 class SiteChange(Base):
-    """One change to a site: a rename, a new region or joined date, a retirement.
+    """One change to a site: a rename, a new region or joined date, a retirement, a merge.
 
     Values are kept as text (dates in ISO form); ``effective_on`` is the date the
     change takes effect (the day of a rename, the retirement date).
@@ -112,7 +136,8 @@ class SiteChange(Base):
 
     __tablename__ = "site_changes"
     __table_args__ = (
-        CheckConstraint("field IN ('name', 'region', 'joined_on', 'retired_on')",
+        CheckConstraint("field IN ('name', 'region', 'joined_on', 'retired_on', "
+                        "'merged_into')",
                         name="ck_site_changes_field"),
         Index("ix_site_changes_site", "initiative_id", "site_id"),
     )
@@ -128,6 +153,9 @@ class SiteChange(Base):
     recorded_by: Mapped[str] = mapped_column(String(_MAX["recorded_by"]))
     idempotency_key: Mapped[str | None] = mapped_column(String(_MAX["idempotency_key"]),
                                                         nullable=True, unique=True)
+    # For a merge (field 'merged_into'), the site merged into: its history shows it too.
+    into_site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id", name="fk_site_changes_into_site_id"), nullable=True)
 
 
 class Event(Base):

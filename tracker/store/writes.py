@@ -26,9 +26,10 @@ from tracker.catalog import Catalog, Checkpoint, Framework
 from tracker.dates import check_event_date, check_plan_dates
 from tracker.errors import BadInput, Conflict
 from tracker.limits import check_length
-from tracker.rules import clean_name, look_alike
+from tracker.rules import clean_name, look_alike, typo_of
 from tracker.rules import event_kind as _rule
 from tracker.store import Store
+from tracker.store.merged import merge_map, merged_message
 from tracker.store.queries import (find_site, framework_of, initiative_named, name_key,
                                    resolve_initiative, site_named)
 from tracker.store.records import Retractions, describe, withdrawn_ids
@@ -61,7 +62,7 @@ def _insert(store: Store, fn, conflict_message: str):
 
 def create_initiative(store: Store, catalog: Catalog, name: str, framework_id: str,
                       description: str | None = None,
-                      started_on: dt.date | None = None) -> Initiative:
+                      started_on: dt.date | None = None, is_demo: bool = False) -> Initiative:
     framework = catalog.for_initiative(framework_id)
     name = clean_name(name, "initiative")
     definition = json.dumps(framework.to_dict(), sort_keys=True)
@@ -82,7 +83,8 @@ def create_initiative(store: Store, catalog: Catalog, name: str, framework_id: s
             session.add(snap)
             session.flush()
         initiative = Initiative(name=name, name_key=name_key(name), framework_pk=snap.id,
-                                description=description, started_on=started_on)
+                                description=description, started_on=started_on,
+                                is_demo=is_demo)
         session.add(initiative)
         session.flush()
         return initiative
@@ -99,24 +101,32 @@ def create_initiative(store: Store, catalog: Catalog, name: str, framework_id: s
 
 def _check_new_name(session: Session, initiative: Initiative, name: str, force: bool,
                     site: Site | None = None) -> None:
-    """Refuse a site name that another site has, or nearly has (case, accents, spacing),
-    unless ``force`` (for the near one); ``site`` is the site being renamed, which may
-    take a spelling of its own name."""
+    """Refuse a site name that another site has, or nearly has (case, accents, spacing,
+    or a typo: ``rules.typo_of``), unless ``force`` (for the near one); ``site`` is the
+    site being renamed, which may take a spelling of its own name."""
     others = select(Site).where(Site.initiative_id == initiative.id)
     if site is not None:
         others = others.where(Site.id != site.id)
     clash = site_named(session, initiative, name, site)
     if clash is not None:
+        if clash.merged_into is not None:
+            raise Conflict(merged_message(session, clash, name))
         raise Conflict(f"initiative '{initiative.name}' already has a site called "
                        f"'{clash.name}' (site names ignore case)")
     if not force:
         folded = look_alike(name)
-        for existing in session.scalars(others):
+        current = list(session.scalars(others.where(Site.merged_into.is_(None))))
+        for existing in current:
             if look_alike(existing.name) == folded:
                 raise Conflict(f"initiative '{initiative.name}' already has a site called "
                                f"'{existing.name}', which differs from '{name}' only in "
                                "accents or spacing; use that name, or add --force if they "
                                "really are two sites")
+        typo = typo_of(name, [s.name for s in current])
+        if typo is not None:
+            raise Conflict(f"initiative '{initiative.name}' already has a site called "
+                           f"'{typo}', which '{name}' looks like a mistyping of; use that "
+                           "name, or add --force if they really are two sites")
 
 
 def add_site(store: Store, initiative_name: str | None, name: str, region: str | None = None,
@@ -280,15 +290,19 @@ def reinstate_site(store: Store, initiative_name: str | None, site_name: str,
 
 def retirement_refused(session: Session, site: Site, on: dt.date) -> str | None:
     """Why ``site`` cannot be retired from ``on``, or None: not on or before the day it
-    joined, nor while it has live events (not retractions, not retracted) dated on or
-    after ``on``, which a retired site could never have been given."""
+    joined, nor while it has live events (not retractions, not retracted; its own or
+    those of sites merged into it) dated on or after ``on``, which a retired site could
+    never have been given."""
     if site.joined_on is not None and on <= site.joined_on:
         return (f"site '{site.name}' joined on {site.joined_on.isoformat()}; retire it after "
                 f"that, not on {on.isoformat()}")
     withdrawn = withdrawn_ids(session, site.initiative_id)
+    merged = [k for k, v in merge_map(session, site.initiative_id).items() if v == site.id]
+    # plans are records too: a plan agreed on or after ``on`` refuses it as an event does
     last = max((day for record, day in session.execute(
         select(Event.id, Event.occurred_on).where(
-            Event.site_id == site.id, Event.kind != "retract", Event.occurred_on >= on))
+            Event.site_id.in_([site.id, *merged]), Event.kind != "retract",
+            Event.occurred_on >= on))
         if record not in withdrawn), default=None)
     if last is not None and last >= on:
         return (f"site '{site.name}' has events up to {last.isoformat()}; retire it after its "
