@@ -139,3 +139,14 @@ def pytest_runtest_makereport(item, call):
             and "postgresql" in item.nodeid):
         report.outcome = "failed"
         report.longrepr = f"PostgreSQL test skipped although CI requires it: {PG_SKIP}"
+    if report.skipped and browser_required() and item.get_closest_marker("browser"):
+        report.outcome = "failed"
+        report.longrepr = (f"browser test skipped although CI requires it "
+                           f"(SCALETRACK_REQUIRE_BROWSER=1 or CI=true): {report.longrepr}")
+
+
+def browser_required() -> bool:
+    """CI runs the browser tests (SCALETRACK_REQUIRE_BROWSER=1, or CI=true as CI services
+    set it): there a missing Chromium fails the run instead of skipping."""
+    return (os.environ.get("SCALETRACK_REQUIRE_BROWSER", "") not in ("", "0")
+            or os.environ.get("CI", "").lower() == "true")
