@@ -36,7 +36,7 @@ def _pct(x: float) -> str:
 
 
 def _dash(value) -> str:
-    return "-" if value is None else f"{value:g}"
+    return "n/a" if value is None else f"{value:g}"
 
 
 def progress_table(ctx) -> Table:

@@ -144,7 +144,8 @@ def glance(ctx) -> list[Item]:
     if not n:
         return [Item("No sites yet, so there is nothing to report for this period."
                      if not now.retired else "No sites are counted: every site has been "
-                     "retired, so there is nothing to report for this period.")]
+                     "retired, so there is nothing to report for this period.")
+                ] + _retired(s, word)
     items = [Item(f"{n_of(n, 'site')} in the programme on {now.as_of.isoformat()} "
                   f"(previous {word}: {n0}).")]
     if fw.kind == "phased":
@@ -188,10 +189,13 @@ def glance(ctx) -> list[Item]:
                           f"{len(s['new_gaps'])} opened this {word}; "
                           f"{len(s['gaps'])} open now (previous {word}: "
                           f"{len(ctx.gaps_before)})."))
-    if s["retired"]:
-        items.append(Item(f"{n_of(len(s['retired']), 'site')} retired this {word} and "
-                          f"{'is' if len(s['retired']) == 1 else 'are'} no longer counted."))
-    return items
+    return items + _retired(s, word)
+
+
+def _retired(s: dict, word: str) -> list[Item]:
+    n = len(s["retired"])
+    return [Item(f"{n_of(n, 'site')} retired this {word} and {'is' if n == 1 else 'are'} "
+                 "no longer counted.")] if n else []
 
 
 def _unrated(snap) -> tuple[int, int]:
