@@ -155,13 +155,16 @@ def glance(ctx) -> list[Item]:
                           + (f", by {n_of(who, 'site')}" if done else "")
                           + f" (previous {word}: {done0})."))
         now_c, before_c = _stage_counts(now), _stage_counts(before)
-        parts = []
-        for stage in (*[st.id for st in fw.stages], COMPLETE):
-            a, b = now_c.get(stage, 0), before_c.get(stage, 0)
-            if a or b:
-                parts.append(f"{a} in {stage_title(fw, stage)} ({b})")
-        items.append(Item(f"Sites by stage now, with the previous {word} in brackets: "
-                          + "; ".join(parts) + "."))
+        counts = [(stage, now_c.get(stage, 0), before_c.get(stage, 0))
+                  for stage in (*[st.id for st in fw.stages], COMPLETE)]
+        counts = [c for c in counts if c[1] or c[2]]
+        text = "; ".join(f"{a} in {stage_title(fw, stage)} ({b})" for stage, a, b in counts)
+        short = ""
+        if len(text.split()) > 40:  # long titles ("Step 3: Assess the environment and...")
+            text = "; ".join(f"{a} in {short_title(fw, stage)} ({b})" for stage, a, b in counts)
+            short = " (stages named in full in the programme roll-up)"
+        items.append(Item(f"Sites by stage now, with the previous {word} in brackets{short}: "
+                          + text + "."))
     else:
         worst = (scale_of(fw) or ("complex",))[-1]
         a, b = ctx.complex_domains(now), ctx.complex_domains(before)
@@ -196,6 +199,13 @@ def _retired(s: dict, word: str) -> list[Item]:
     n = len(s["retired"])
     return [Item(f"{n_of(n, 'site')} retired this {word} and {'is' if n == 1 else 'are'} "
                  "no longer counted.")] if n else []
+
+
+def short_title(fw, stage_id: str) -> str:
+    """'Step 3' for 'Step 3: Assess the environment...'; the title when it has no such head."""
+    title = stage_title(fw, stage_id)
+    head = title.split(":", 1)[0]
+    return head if ":" in title and len(head.split()) <= 3 else title
 
 
 def _unrated(snap) -> tuple[int, int]:
