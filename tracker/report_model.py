@@ -121,10 +121,11 @@ def _stage_counts(snap) -> dict[str, int]:
 
 
 def _kind_counts(items: list[Attention]) -> dict[str, int]:
+    """Per reason, how many sites have it (a site blocked twice counts once)."""
     counts = {k: 0 for k in ATTENTION_KINDS}
     for a in items:
-        for r in a.reasons:
-            counts[r.kind] += 1
+        for kind in {r.kind for r in a.reasons}:
+            counts[kind] += 1
     return counts
 
 
