@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -195,3 +196,36 @@ def test_the_cli_starts_without_jinja2():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_charts_are_embedded_as_they_are_until_the_file_would_be_too_big(tmp_path,
+                                                                          monkeypatch):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from tracker import report_render
+
+    chart = Path(__file__).parent.parent / "docs" / "demo-timeline.png"  # a real chart
+    pages = [tmp_path / "page-0.png"]
+    pages[0].write_bytes(chart.read_bytes())
+    for i, size in enumerate((200, 100), start=1):
+        pages.append(tmp_path / f"page-{i}.png")
+        Image.new("RGB", (size, size), "white").save(pages[-1])
+    sizes = [p.stat().st_size for p in pages]
+
+    def decoded(uri: str) -> bytes:
+        assert uri.startswith("data:image/png;base64,")
+        return base64.b64decode(uri.split(",", 1)[1])
+
+    as_they_are = report_render.embedded_images(pages)
+    assert [decoded(as_they_are[p]) for p in pages] == [p.read_bytes() for p in pages]
+    # over the budget, only the largest pages get a palette, until the total fits
+    monkeypatch.setattr(report_render, "IMAGE_BUDGET", sum(sizes) - 100)
+    fitted = report_render.embedded_images(pages)
+    assert decoded(fitted[pages[1]]) == pages[1].read_bytes()
+    assert decoded(fitted[pages[2]]) == pages[2].read_bytes()
+    smaller = Image.open(io.BytesIO(decoded(fitted[pages[0]])))
+    assert smaller.mode == "P" and smaller.size == Image.open(chart).size
+    assert sum(len(decoded(u)) for u in fitted.values()) <= report_render.IMAGE_BUDGET
