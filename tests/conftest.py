@@ -4,7 +4,9 @@ Every test that takes ``db_url`` (or ``store``/``run``, which build on it) runs
 twice: on a new SQLite file, and on a new PostgreSQL schema when
 SCALETRACK_TEST_DATABASE_URL names a server (it is skipped, with that reason,
 when it does not).  With SCALETRACK_REQUIRE_POSTGRES=1, as CI sets it, a
-skipped PostgreSQL test fails instead.
+skipped PostgreSQL test fails instead.  Tests marked ``browser`` (report.html in
+headless Chromium) are skipped when Chromium is missing, and fail instead with
+SCALETRACK_REQUIRE_BROWSER=1 or CI=true.
 """
 
 from __future__ import annotations
