@@ -62,8 +62,12 @@ def gaps_table(ctx) -> Table:
         counts[g.site][g.kind] = counts[g.site].get(g.kind, 0) + 1
     rows = [[site] + [str(c.get(k, 0)) for k in kinds] + [str(sum(c.values()))]
             for site, c in sorted(counts.items(), key=lambda kv: kv[0].casefold())]
+    words = dict(GAP_WORDS)
+    if ctx.now.framework.kind == "domains":  # reassessed, and rated on its own scale
+        worst = (scale_of(ctx.now.framework) or ("complex",))[-1]
+        words.update({"stalled": "Not reassessed", "at-worst-level": f"Rated {worst}"})
     return Table("gaps-table", "Gaps by site: open gaps of each kind",
-                 ["Site"] + [GAP_WORDS[k] for k in kinds] + ["All gaps"], rows,
+                 ["Site"] + [words[k] for k in kinds] + ["All gaps"], rows,
                  note="The same gaps, one per row with their detail, are in gaps.csv.")
 
 
