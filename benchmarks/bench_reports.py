@@ -5,7 +5,8 @@ names; phased frameworks about 300 events a site, with ratings and
 retractions; NASSS eight quarterly assessments a site), then runs
 ``scaletrack chart KIND`` for every chart kind that fits the framework and
 ``scaletrack report`` as a user would, best of --repeat runs, against the
-target of 5 s for the whole report.
+target of 5 s for the whole report, and the size of its report.html against
+10 MB (the file people attach to an e-mail).
 
 ``--baseline DIR`` also times another checkout of scaletrack (for example
 ``git archive main | tar -x -C DIR``) on the same databases, interleaved
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from machine import reference  # noqa: E402
 
 TARGET_S = 5.0
+HTML_LIMIT = 10_000_000  # report.html is attached to e-mails
 FRAMEWORKS = ("ihi-full-scale", "expandnet-nine-steps", "milat-four-steps", "nasss")
 KINDS = {"phased": ("timeline", "gaps", "compare", "adoption"),
          "domains": ("complexity", "gaps", "compare")}
@@ -184,6 +186,11 @@ def main() -> None:
                 line += f"   (target < {TARGET_S:g} s) {'ok' if meets else 'MISSED'}"
             rows.append(line)
             print(line, flush=True)
+        html = (folder / fw / "report" / "report.html").stat().st_size
+        fits = html < HTML_LIMIT
+        ok &= fits
+        print(f"{fw:22s} report.html {html / 1e6:5.2f} MB   (limit < {HTML_LIMIT / 1e6:g} MB) "
+              f"{'ok' if fits else 'MISSED'}")
         files = sorted(p.name for p in (folder / fw / "report").iterdir())
         print(f"{fw}: report files: {len(files)} ({', '.join(files)})")
     print(f"best of {opts.repeat}, each a fresh scaletrack process (start-up included)")

@@ -4,7 +4,9 @@ Every test that takes ``db_url`` (or ``store``/``run``, which build on it) runs
 twice: on a new SQLite file, and on a new PostgreSQL schema when
 SCALETRACK_TEST_DATABASE_URL names a server (it is skipped, with that reason,
 when it does not).  With SCALETRACK_REQUIRE_POSTGRES=1, as CI sets it, a
-skipped PostgreSQL test fails instead.
+skipped PostgreSQL test fails instead.  Tests marked ``browser`` (report.html in
+headless Chromium) are skipped when Chromium is missing, and fail instead with
+SCALETRACK_REQUIRE_BROWSER=1 or CI=true.
 """
 
 from __future__ import annotations
@@ -139,3 +141,14 @@ def pytest_runtest_makereport(item, call):
             and "postgresql" in item.nodeid):
         report.outcome = "failed"
         report.longrepr = f"PostgreSQL test skipped although CI requires it: {PG_SKIP}"
+    if report.skipped and browser_required() and item.get_closest_marker("browser"):
+        report.outcome = "failed"
+        report.longrepr = (f"browser test skipped although CI requires it "
+                           f"(SCALETRACK_REQUIRE_BROWSER=1 or CI=true): {report.longrepr}")
+
+
+def browser_required() -> bool:
+    """CI runs the browser tests (SCALETRACK_REQUIRE_BROWSER=1, or CI=true as CI services
+    set it): there a missing Chromium fails the run instead of skipping."""
+    return (os.environ.get("SCALETRACK_REQUIRE_BROWSER", "") not in ("", "0")
+            or os.environ.get("CI", "").lower() == "true")

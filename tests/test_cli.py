@@ -295,10 +295,11 @@ def test_demo(run, tmp_path):
     assert run.count("initiatives") == 0  # SCALETRACK_DB is left alone by the demo
     assert "Calderdale (8)" in r.stdout and "blocked" in r.stdout  # the gaps follow the status
     assert sorted(p.name for p in (tmp_path / "demo").iterdir() if not p.name.startswith(".")) == [
-        "adoption.png", "compare.csv", "compare.png", "gaps.csv", "gaps.png", "report.md",
-        "status.csv", "timeline.png"]
+        "adoption.png", "compare.csv", "compare.png", "gaps.csv", "gaps.png", "report.html",
+        "report.md", "status.csv", "timeline.png"]
     md = (tmp_path / "demo" / "report.md").read_text()
-    assert "Leeds completed Phase 3: Test of scale-up (test-of-scale-up) on 2026-07-12" in md
+    assert "| Leeds | Phase 3: Test of scale-up | 2026-07-12 |" in md.splitlines()
+    assert "open report.html in a browser" in r.stderr
 
 
 def test_version_and_module_entry_point():

@@ -53,7 +53,7 @@ def test_the_nasss_demo_writes_its_domain_charts(run, tmp_path):
     assert r.stdout.startswith("Digital care at home (demo): NASSS")
     files = sorted(p.name for p in (tmp_path / "d").iterdir() if not p.name.startswith("."))
     assert files == ["compare.csv", "compare.png", "complexity-1.png", "complexity-2.png",
-                     "gaps.csv", "gaps.png", "report.md", "status.csv"]
+                     "gaps.csv", "gaps.png", "report.html", "report.md", "status.csv"]
 
 
 def test_the_command_offers_every_sample():

@@ -159,59 +159,69 @@ def test_report_paragraphs(care, run, tmp_path):
     out = tmp_path / "q2"
     run("report", "--quarter", "2026Q2", "--out", str(out))
     md = (out / "report.md").read_text()
-    lines = md.splitlines()
-    # new: the two complex ratings and Corby's stall; resolved: Brent's "no assessment yet";
-    # the unrated gaps of Ashby and Brent are not new (both had one on 2026-03-31)
-    assert "- 17 gaps open at the as-of date: 3 new this period, 1 resolved." in lines
-    assert ("- Complexity: 2 of 7 domains rated complex at one site or more; 73 of 81 "
-            "sub-domains not yet rated.") in lines
+    # new: the two complex ratings; resolved: Brent's "no assessment yet"; the unrated gaps
+    # of Ashby and Brent are not new (both had one on 2026-03-31); Corby, silent for 180
+    # days, is not stalled: a domains framework is reassessed, so 183 days is the default
+    glance = md.split("## At a glance\n\n")[1].split("\n\n")[0].splitlines()
+    assert glance == [
+        "- 3 sites in the programme on 2026-06-30 (previous quarter: 3).",
+        "- 2 of 7 domains rated complex at one site or more (previous quarter: 0).",
+        "- 73 of 81 sub-domain ratings still to make (previous quarter: 78 of 81).",
+        "- This quarter, a sub-domain was rated more complex than before at 1 site, and less "
+        "complex at 1 site.",
+        "- 1 site needs attention (previous quarter: 2): 1 not yet assessed."]
+    attention = md.split("## Sites that need attention\n\n")[1].split("\n\n## ")[0]
+    assert attention.splitlines()[2:] == [
+        "- **Corby**", "  - **Not yet assessed**: no sub-domain rated yet"]
     section = md.split("## Complexity by domain\n")[1].split("\n## ")[0]
     assert section.splitlines() == [
         "",
         "A site's domain level: the most complex of its rated sub-domains (scaletrack's "
         "summary; NASSS rates each sub-domain and gives no rule for combining them).",
         "",
-        "Rated complex at the as-of date:",
+        "Sites where a domain is rated complex at the as-of date:",
         "",
-        "- 1. Condition or need: complex at 1 of 3 sites (Ashby).",
-        "- 2. Technology or innovation: complex at 1 of 3 sites (Brent).",
-        "- Complex at no site: 3. Value proposition; 4. Adopter system; 5. Organisation(s); "
-        "6. Wider system; 7. Embedding and adaptation over time.",
+        "- **1\\. Condition or need**: complex at 1 of 3 sites: Ashby.",
+        "- **2\\. Technology or innovation**: complex at 1 of 3 sites: Brent.",
+        "- **3\\. Value proposition**: complex at 0 of 3 sites.",
+        "- **4\\. Adopter system**: complex at 0 of 3 sites.",
+        "- **5\\. Organisation(s)**: complex at 0 of 3 sites.",
+        "- **6\\. Wider system**: complex at 0 of 3 sites.",
+        "- **7\\. Embedding and adaptation over time**: complex at 0 of 3 sites.",
         "",
-        "Moved this period (a sub-domain rated more or less complex than at its previous "
-        "rating):",
+        "Ratings that moved this quarter (a sub-domain rated more or less complex than at "
+        "its previous rating):",
         "",
-        "- 1. Condition or need: more complex at 1 site (Ashby).",
-        "- 2. Technology or innovation: less complex at 1 site (Ashby).",
-        "",
-        "Still unrated:",
-        "",
-        "- 73 of 81 sub-domains not yet rated across 3 sites (90%).",
-        "- Most unrated: Corby (27 of 27, no assessment yet); Ashby (23 of 27); "
-        "Brent (23 of 27)."]
-    new = md.split("## New gaps this period\n")[1].split("\n## ")[0]
-    assert new.strip().splitlines() == [
-        "- Ashby: at-worst-level at condition.nature: rated complex on 2026-05-12",
-        "- Brent: at-worst-level at technology.supply-model: rated complex on 2026-04-20",
-        "- Corby: stalled: no events for 180 days (no events since joining on 2026-01-01)"]
-    resolved = md.split("## Gaps resolved this period\n")[1].split("\n## ")[0]
-    assert resolved.strip().splitlines() == [
-        "- Brent: unrated: no assessment yet (27 sub-domains to rate)"]
-    rollup = md.split("## Programme roll-up\n")[1].split("\n## ")[0].strip().splitlines()
-    assert rollup[:4] == [
-        "| domain | sites assessed | simple | complicated | complex | not yet rated |",
+        "- **1\\. Condition or need**: More complex at Ashby.",
+        "- **2\\. Technology or innovation**: Less complex at Ashby."]
+    new = md.split("### New gaps\n\n")[1].split("\n\n## ")[0]
+    assert new.splitlines()[2:] == [
+        "- **Ashby**",
+        "  - Nature of the condition or need (1. Condition or need): rated complex on "
+        "2026-05-12",
+        "- **Brent**",
+        "  - Supply model (2. Technology or innovation): rated complex on 2026-04-20"]
+    closed = md.split("### Gaps closed\n\n")[1].split("\n\n")[0]
+    assert closed == "- Brent had its first assessment"
+    rollup = md.split("Sites at each domain level, by domain:\n\n")[1].split("\n\n")[0]
+    assert rollup.splitlines()[:4] == [
+        "| Domain | Sites assessed | Simple | Complicated | Complex | Not yet rated |",
         "| --- | --- | --- | --- | --- | --- |",
-        "| 1. Condition or need (condition) | 2 | 0 (0%) | 1 (33.3%) | 1 (33.3%) | 1 (33.3%) |",
-        "| 2. Technology or innovation (technology) | 2 | 1 (33.3%) | 0 (0%) | 1 (33.3%) | "
-        "1 (33.3%) |"]
-    for phased_only in ("entered", "median", "share done", "completed a stage"):
+        "| 1\\. Condition or need | 2 | 0 (0%) | 1 (33.3%) | 1 (33.3%) | 1 (33.3%) |",
+        "| 2\\. Technology or innovation | 2 | 1 (33.3%) | 0 (0%) | 1 (33.3%) | 1 (33.3%) |"]
+    for phased_only in ("entered", "median", "share done", "completed a stage", "blocked",
+                        "overdue", "Blocked", "Overdue"):
         assert phased_only not in md
-    assert "- Corby: no events for 180 days (no events since joining on 2026-01-01)" in lines
+    assert "has not been reassessed for more than 183 days" in md
     assert (out / "compare.csv").read_text().splitlines()[1] == \
         "condition,2,0,0.0,1,33.3,1,33.3,1,33.3"
+    run("report", "--quarter", "2026Q2", "--stalled-after", "90", "--out", str(tmp_path / "s"))
+    md = (tmp_path / "s" / "report.md").read_text()
+    assert ("  - **Not reassessed**: no events since joining on 2026-01-01 (new this "
+            "quarter)") in md.splitlines()
 
 
-def test_many_complex_sites_are_listed_compactly(store, run, tmp_path):
+def test_many_complex_sites_are_listed_with_semicolons(store, run, tmp_path):
     create_initiative(store, Catalog(), "Wide", "nasss")
     names = [f"Site {i:02d}" for i in range(12)]
     for i, name in enumerate(names):
@@ -220,8 +230,8 @@ def test_many_complex_sites_are_listed_compactly(store, run, tmp_path):
                   rating="complex" if i < 9 else "simple", on=D(2026, 5, 1))
     run("report", "--quarter", "2026Q2", "--out", str(tmp_path / "w"))
     lines = (tmp_path / "w" / "report.md").read_text().splitlines()
-    assert ("- 2. Technology or innovation: complex at 9 of 12 sites (Site 00; Site 01; "
-            "Site 02; ...and 6 more).") in lines
+    assert ("- **2\\. Technology or innovation**: complex at 9 of 12 sites: "
+            + "; ".join(names[:9]) + ".") in lines
 
 
 def test_rating_never_counts_as_new_trouble(store):

@@ -223,24 +223,29 @@ def test_the_report_names_the_sites_retired_in_its_period(three, tmp_path):
     three("report", "--quarter", "2026Q1", "--out", str(tmp_path / "q1"))
     text = (tmp_path / "q1" / "report.md").read_text(encoding="utf-8")
     assert "2 sites." in text.splitlines()[2]  # Gamma is no longer counted
-    assert ("- 1 site retired this period, and is left out of this report from the "
-            "retirement date (the history stays: `scaletrack site history`): "
-            "Gamma on 2026-02-01.\n") in text
-    assert "- 3 gaps open at the as-of date: 3 new this period, 0 resolved.\n" in text
+    assert "- 1 site retired this quarter and is no longer counted.\n" in text
+    retired = text.split("### Sites retired\n\n")[1].split("\n\n## ")[0]
+    assert retired.splitlines() == [
+        "These sites are left out of this report from their retirement date; their history "
+        "is kept.", "", "- Gamma, on 2026-02-01"]
+    assert "- 0 gaps closed and 3 opened this quarter; 3 open now (previous quarter: 0).\n" \
+        in text
     three("site", "retire", "Beta", "--on", "2026-03-31")
     three("site", "retire", "Alpha", "--on", "2026-04-01")
     three("report", "--quarter", "2026Q1", "--out", str(tmp_path / "again"))
     text = (tmp_path / "again" / "report.md").read_text(encoding="utf-8")
-    assert "- 2 sites retired this period, and are left out" in text
-    assert ": Gamma on 2026-02-01; Beta on 2026-03-31.\n" in text  # in date order
+    assert "- 2 sites retired this quarter and are no longer counted.\n" in text
+    assert "- Gamma, on 2026-02-01\n- Beta, on 2026-03-31\n" in text  # in date order
     # the next quarter: Alpha's retirement is news, the others are not; no one is counted
     three("report", "--quarter", "2026Q2", "--out", str(tmp_path / "q2"))
     text = (tmp_path / "q2" / "report.md").read_text(encoding="utf-8")
     assert "Gamma" not in text and "Beta" not in text
-    assert "- No sites are counted: every site has been retired, so nothing to report" in text
-    assert "history`): Alpha on 2026-04-01.\n" in text
+    assert "- No sites are counted: every site has been retired, so there is nothing to " \
+        "report for this period.\n" in text
+    assert "- 1 site retired this quarter and is no longer counted.\n" in text
+    assert "- Alpha, on 2026-04-01\n" in text
     # Alpha's two gaps of the end of March left with it: they were not resolved
-    assert "- 0 gaps open at the as-of date: 0 new this period, 0 resolved.\n" in text
+    assert "No gap was closed this quarter." in text
 
 
 def test_reinstate_undoes_a_retirement_and_keeps_both_in_the_history(three):

@@ -252,6 +252,11 @@ class FileSet:
     def write_text(self, name: str, text: str, encoding: str = "utf-8") -> Path:
         return self.write_bytes(name, text.encode(encoding))
 
+    def read_bytes(self, name: str) -> bytes:
+        """What this set holds for ``name``: the staged file before the commit."""
+        staged = self.staged.get(name)
+        return (staged if staged is not None else self.folder / name).read_bytes()
+
     def commit(self) -> list[Path]:
         previous = self._previous()
         for name, temp in self.staged.items():

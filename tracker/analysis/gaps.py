@@ -36,6 +36,9 @@ from tracker.errors import BadInput
 KIND_ORDER = ("blocked", "overdue", "stalled", "slow", "at-worst-level", "skipped", "open",
               "unrated")
 DEFAULT_STALLED_AFTER = 90
+# A domains framework (NASSS) is reassessed, typically every six months: a site is
+# stalled when it has not been reassessed for longer than that, not after 90 quiet days.
+DEFAULT_STALLED_AFTER_DOMAINS = 183
 SLOW_FACTOR = 1.5
 SLOW_MIN_SITES = 3
 
@@ -52,6 +55,11 @@ class Gap:
     def as_dict(self) -> dict:
         return {"site": self.site, "stage": self.stage, "checkpoint": self.checkpoint,
                 "kind": self.kind, "detail": self.detail}
+
+
+def default_stalled_after(framework: Framework) -> int:
+    """Days without events after which a site counts as stalled, by framework kind."""
+    return DEFAULT_STALLED_AFTER_DOMAINS if framework.kind == "domains" else DEFAULT_STALLED_AFTER
 
 
 def stage_medians(status: Status) -> dict[str, tuple[float, int]]:

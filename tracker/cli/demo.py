@@ -85,7 +85,7 @@ def demo(ctx, app, out, framework_id, demo_db):
     from tracker.demo import DEMO_QUARTER
 
     run_report(store, name, parse_quarter(DEMO_QUARTER), DEMO_AS_OF, Path(out))
-    say(f"\nThe {DEMO_QUARTER} report is in {out}/ (open report.md).")
+    say(f"\nThe {DEMO_QUARTER} report is in {out}/ (open report.html in a browser).")
     where = shlex.quote(str(store.where))
     if place.others:  # more than one initiative: every command needs to be told which
         where += f" -i {shlex.quote(name)}"

@@ -93,15 +93,21 @@ def chart(app, kind, output, quarter, start, end, as_of, initiative):
 @period_options
 @click.option("-o", "--out", type=click.Path(file_okay=False),
               help="Folder to write [default: report-QUARTER].")
+@click.option("--stalled-after", type=click.IntRange(min=0), metavar="DAYS",
+              help="Call a site stalled after this many days without events "
+                   "[default: 90; 183 for a domains framework such as NASSS, which is "
+                   "reassessed about every six months].")
 @as_of_option
 @initiative_option
 @pass_app
-def report(app, quarter, start, end, out, as_of, initiative):
-    """Write a progress report folder: charts, CSV tables and report.md.
+def report(app, quarter, start, end, out, stalled_after, as_of, initiative):
+    """Write a progress report folder: report.html, report.md, charts and CSV tables.
 
-    report.md says which sites completed a stage in the period, which gaps are
-    new and which were resolved, which sites stalled and where key social care
-    barriers are, and links every chart and table.
+    report.html is the copy to send: one file that opens offline in any
+    browser and prints to A4 or PDF. It opens with the period at a glance and
+    the sites that need attention (blocked, overdue, stalled, slow, key social
+    care barriers), then what changed, and every chart with its data as a
+    table. report.md says the same for a repository or a wiki.
 
     \b
     Examples:
@@ -110,7 +116,7 @@ def report(app, quarter, start, end, out, as_of, initiative):
     """
     period, as_of = _period(quarter, start, end, as_of)
     folder = Path(out or f"report-{period.code.replace('..', '-to-')}")
-    result = run_report(app.store, initiative, period, as_of, folder)
+    result = run_report(app.store, initiative, period, as_of, folder, stalled_after)
     if getattr(result, "missing_glyphs", ""):
         from tracker.charts import glyph_note
 
@@ -119,12 +125,13 @@ def report(app, quarter, start, end, out, as_of, initiative):
     click.echo(str(folder))
 
 
-def run_report(store, initiative, period, as_of, folder):
+def run_report(store, initiative, period, as_of, folder, stalled_after=None):
     """The report, with a progress bar when a person is watching."""
     from tracker.report import write_report
 
     if not sys.stderr.isatty():
-        return write_report(store, initiative, period, as_of, folder)
+        return write_report(store, initiative, period, as_of, folder,
+                            stalled_after=stalled_after)
     with click.progressbar(length=3, label="Writing the report", file=sys.stderr) as bar:
         return write_report(store, initiative, period, as_of, folder,
-                            progress=lambda _name: bar.update(1))
+                            progress=lambda _name: bar.update(1), stalled_after=stalled_after)
