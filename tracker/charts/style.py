@@ -23,10 +23,19 @@ from matplotlib.ft2font import Kerning
 
 ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = (
     "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
-# Okabe-Ito, with Tol's wine in place of grey, which deuteranopes cannot tell from the
-# reddish purple (tests/test_charts.py measures every pair under simulated CVD)
 WINE = "#882255"
-STAGE_COLOURS = (SKY, ORANGE, GREEN, PURPLE, BLUE, YELLOW, VERMILLION, WINE, BLACK)
+# One meaning per colour.  The status marks keep Okabe-Ito's signal colours and neutrals:
+# done (black dot; green cell), started (sky-blue cell), blocked (vermilion), planned
+# (white diamond), the as-of line (dark grey) and the report period (mid-grey dashes).
+AS_OF_COLOUR = "#333333"
+PERIOD_COLOUR = "#888888"
+STATUS_COLOURS = (BLACK, "#FFFFFF", GREEN, SKY, VERMILLION, AS_OF_COLOUR, PERIOD_COLOUR)
+# The nine stage colours (Tol's bright, muted and light schemes) were searched for the
+# largest smallest CAM02-UCS distance, under each simulated colour-vision deficiency at
+# full severity, between any two of them and between any of them and a status colour
+# (tests/test_charts.py measures both); ordered so neighbouring stages differ in lightness.
+STAGE_COLOURS = ("#0077BB", "#EEDD88", "#AA3377", "#BBCC33", "#332288", "#FFAABB",
+                 "#AAAA00", "#99DDFF", WINE)
 GREY = "#BBBBBB"
 SHADE = "#F0F0F0"
 DPI = 150
@@ -49,36 +58,108 @@ RC = {
 }
 
 
+# NASSS's three levels (and any three-level scale), best first: light, middle, dark, so
+# they differ in lightness as well as hue; "not yet rated" is white and hatched.
+LEVEL_COLOURS_3 = ("#99DDFF", "#DDAA33", WINE)
+
+
 def level_colours(n: int) -> list[str]:
-    """Colours for a rating scale, best first: blue, then orange, vermillion for the worst."""
+    """Colours for a rating scale, best first, from light to dark."""
     if n <= 1:
-        return [BLUE]
-    ramp = [BLUE, SKY, YELLOW, ORANGE, VERMILLION]
+        return [LEVEL_COLOURS_3[0]]
     if n == 2:
-        return [BLUE, VERMILLION]
+        return [LEVEL_COLOURS_3[0], LEVEL_COLOURS_3[2]]
     if n == 3:
-        return [BLUE, ORANGE, VERMILLION]
+        return list(LEVEL_COLOURS_3)
+    ramp = ["#CCEEFF", "#99DDFF", "#DDCC77", "#DDAA33", "#BB5566", WINE, "#332288"]
     return [ramp[round(i * (len(ramp) - 1) / (n - 1))] for i in range(n)]
 
 
+def luminance(colour) -> float:
+    """WCAG relative luminance of a colour."""
+    from matplotlib.colors import to_rgb
+
+    def linear(c):
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(c) for c in to_rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+# Every (text colour, fill colour) pair the charts draw text with, recorded by ``ink_on``
+# as they draw: tests/test_charts.py checks each has a contrast of at least 4.5:1.
+TEXT_ON_FILL: set[tuple[str, str]] = set()
+
+
+def ink_on(fill) -> str:
+    """Black or white, whichever reads better on ``fill``; the pair is recorded."""
+    from matplotlib.colors import to_hex
+
+    fill = to_hex(fill).upper()
+    ink = BLACK if contrast(BLACK, fill) >= contrast("#FFFFFF", fill) else "#FFFFFF"
+    TEXT_ON_FILL.add((ink, fill))
+    return ink
+
+
+def text_on(ink, fill) -> str:
+    """Record a text colour drawn on a fill chosen by hand (``ink_on`` chooses for you)."""
+    from matplotlib.colors import to_hex
+
+    TEXT_ON_FILL.add((to_hex(ink).upper(), to_hex(fill).upper()))
+    return ink
+
+
 def new_figure(height: float, width: float = WIDTH, *, left: float = 1.0, right: float = 0.4,
-               top: float = 0.8, bottom: float = 0.9, caption: str = "") -> Figure:
+               top: float = 0.8, bottom: float = 0.9, caption: str = "",
+               headline: str = "") -> Figure:
     """A figure whose axes area leaves fixed margins, given in inches.
 
     ``bottom`` is the room for tick labels; the caption's own height (it is
-    wrapped to the page's width) is added below that.
+    wrapped to the page's width) is added below that.  ``headline``, the title
+    ``heading`` will write, adds the room of its second line when it needs one.
 
     Margins are set by hand rather than by a layout engine: constrained layout
     draws every figure twice, which doubled the time of a 200-site report.
     """
-    extra = caption_height(caption, width)
+    text, note = fit_headline(headline, width)
+    extra = caption_height(caption + note, width)
+    above = TITLE_LINE * text.count("\n")
     bottom += extra
-    height = max(3.0, height + extra)
+    top += above
+    height = max(3.0, height + extra + above)
     fig = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
                         bottom=bottom / height)
     return fig
+
+
+TITLE_PT = 14
+TITLE_LINE = TITLE_PT * 1.2 / 72 + 0.02  # inches a second line of the title takes
+
+
+def fit_headline(title: str, width: float = WIDTH) -> tuple[str, str]:
+    """The title as drawn, and what the caption adds for it.
+
+    A title wraps to a second line; one that would need a third (an 80-character
+    initiative name with a long chart title, or a name with no spaces) is cut
+    to two lines ending in an ellipsis, and the caption gives it in full.
+    """
+    if not title:
+        return "", ""
+    room = width - 0.3
+    lines = wrap(title, room, TITLE_PT, bold=True, hard=True).split("\n")
+    if len(lines) <= 2:
+        return "\n".join(lines), ""
+    last = lines[1]
+    while last and text_width(last + "…", TITLE_PT, True) > room:
+        last = last[:-1]
+    return f"{lines[0]}\n{last.rstrip()}…", f" Title in full: {title}."
 
 
 @functools.lru_cache(maxsize=8192)
@@ -200,8 +281,10 @@ def rest_of_title(title: str) -> str:
     return re.sub(r"^\s*(?:[A-Za-z]+\s+)?\d+\s*[:.]\s*", "", title) or title
 
 
-def wrap(text: str, inches: float, points: float = 10, bold: bool = False) -> str:
-    """Wrap text to lines no wider than ``inches`` (measured, not guessed)."""
+def wrap(text: str, inches: float, points: float = 10, bold: bool = False,
+         hard: bool = False) -> str:
+    """Wrap text to lines no wider than ``inches`` (measured, not guessed).  With
+    ``hard``, a word wider than a line is broken between letters."""
     words, lines, line = text.split(), [], ""
     for word in words:
         candidate = f"{line} {word}".strip()
@@ -210,6 +293,12 @@ def wrap(text: str, inches: float, points: float = 10, bold: bool = False) -> st
             line = word
         else:
             line = candidate
+        while hard and text_width(line, points, bold) > inches and len(line) > 1:
+            cut = len(line) - 1
+            while cut > 1 and text_width(line[:cut], points, bold) > inches:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
     if line:
         lines.append(line)
     return "\n".join(lines)
@@ -222,12 +311,16 @@ def say_empty(ax, what: str = "No events in this period") -> None:
 
 
 def heading(fig: Figure, title: str, caption: str) -> None:
-    """A title that states the initiative and period, a caption with framework and as-of."""
+    """A title that states the initiative and period, a caption with framework and as-of.
+
+    The title is fitted as ``new_figure`` planned it (``fit_headline``): give
+    both the same title and caption."""
     height, width = fig.get_figheight(), fig.get_figwidth()
-    fig.text(0.01, 1 - 0.12 / height, title, fontsize=14, fontweight="bold", ha="left",
-             va="top")
-    fig.text(0.01, 0.06 / height, wrap(caption, width * 0.97, MIN_PT), fontsize=MIN_PT,
-             color="#333333", ha="left", va="bottom", linespacing=1.3)
+    text, note = fit_headline(title, width)
+    fig.text(0.01, 1 - 0.12 / height, text, fontsize=TITLE_PT, fontweight="bold", ha="left",
+             va="top", linespacing=1.1, gid="title")
+    fig.text(0.01, 0.06 / height, wrap(caption + note, width * 0.97, MIN_PT), fontsize=MIN_PT,
+             color="#333333", ha="left", va="bottom", linespacing=1.3, gid="caption")
 
 
 def caption_height(caption: str, width: float = WIDTH) -> float:
@@ -256,6 +349,19 @@ def save(fig: Figure, path: Path) -> Path:
         fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None},
                     pil_kwargs={"compress_level": 1})
     return path
+
+
+def pages_by_height(items: list, heights: list[float], most: float) -> list[list]:
+    """Evenly filled pages (as ``pages``) none of whose items add up to more than
+    ``most``: the fewest pages for which such an even split exists."""
+    count = max(1, -(-int(sum(heights) * 1000) // int(most * 1000)))
+    index = {id(x): h for x, h in zip(items, heights)}
+    while True:
+        groups = pages(items, max(1, -(-len(items) // count)))
+        if all(sum(index[id(x)] for x in g) <= most + 1e-9 for g in groups) \
+                or count >= len(items):
+            return groups
+        count += 1
 
 
 def pages(items: list, per_page: int = LANES_PER_PAGE) -> list[list]:
@@ -303,7 +409,8 @@ def legend_height(handles, points: float = 10) -> float:
 
 
 def legend_right(height: float, handles, *, left: float, top: float, bottom: float,
-                 title: str = "", width: float = WIDTH, caption: str = ""):
+                 title: str = "", width: float = WIDTH, caption: str = "",
+                 headline: str = ""):
     """A figure with a legend column at the right, as wide as its longest entry and
     never taller than the plot beside it: the one layout rule for side legends.
 
@@ -313,7 +420,7 @@ def legend_right(height: float, handles, *, left: float, top: float, bottom: flo
     right = 0.95 + max(text_width(x) for x in labels)
     needed = legend_height(handles) + (0.3 if title else 0) + top + bottom
     fig = new_figure(max(height, needed), width, left=left, right=right, top=top,
-                     bottom=bottom, caption=caption)
+                     bottom=bottom, caption=caption, headline=headline)
     return fig, right
 
 
@@ -342,8 +449,9 @@ def quarter_label(day, convention: str) -> str:
     return f"Q{(day.month - 1) // 3 + 1}\n{day.year}"
 
 
-def row_labels(ax, labels, fontsize: float = 10, pad: float = 3.5) -> None:
-    """Name the rows 0..n-1 (labels given top row first), left of the axes.
+def row_labels(ax, labels, fontsize: float = 10, pad: float = 3.5, at=None) -> None:
+    """Name the rows 0..n-1 (labels given top row first), left of the axes; ``at``
+    gives each label's y in data units instead.
 
     Plain texts, not tick labels: an axis builds two lines, two texts and a
     grid line for every tick and measures each label twice when it is drawn,
@@ -356,8 +464,8 @@ def row_labels(ax, labels, fontsize: float = 10, pad: float = 3.5) -> None:
     where = blended_transform_factory(ax.transAxes, ax.transData) + move
     n = len(labels)
     for i, label in enumerate(labels):
-        ax.text(0, n - 1 - i, label, transform=where, ha="right", va="center",
-                fontsize=fontsize, clip_on=False, gid="row-label")
+        ax.text(0, n - 1 - i if at is None else at[i], label, transform=where, ha="right",
+                va="center", fontsize=fontsize, clip_on=False, gid="row-label")
 
 
 def column_labels(ax, labels, fontsize: float = 9, pad: float = 3.5) -> None:
