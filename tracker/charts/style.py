@@ -424,7 +424,7 @@ def legend_right(height: float, handles, *, left: float, top: float, bottom: flo
     return fig, right
 
 
-def quarter_axis(ax, lo, hi, convention: str) -> None:
+def quarter_axis(ax, lo, hi, convention: str, most: int = 16) -> None:
     """Ticks at the start of each quarter from ``lo`` to ``hi``, labelled "Q3 / 2026"
     (or the financial year), whatever the span: a few days' range gets one quarter
     tick, not a crowd of dates."""
@@ -435,7 +435,7 @@ def quarter_axis(ax, lo, hi, convention: str) -> None:
     while q <= hi:
         ticks.append(q)
         q = add_months(q, 3)
-    step = max(1, -(-len(ticks) // 16))  # at most 16 labels across the page
+    step = max(1, -(-len(ticks) // most))  # at most 16 labels across the page
     ticks = ticks[::step]
     ax.set_xticks(ticks)
     ax.set_xticklabels([quarter_label(t, convention) for t in ticks])
