@@ -38,10 +38,11 @@ def draw(snapshot, period, only: int | None = None):
     caption = caption_text(fw, status.as_of, "Dashed line: programme median. A full bar is a "
                            "stage completed." + key_text(key))
     figures = []
+    title = f"{status.initiative}: share of checkpoints done by stage, {period.label}"
     for _number, group, page in each_page(pages(sites, ROWS_PER_PAGE), only):
         text = caption + page
         fig = new_figure(2.2 + 0.3 * max(len(group), 3), left=left, right=0.3, top=1.15,
-                         bottom=0.6, caption=text)
+                         bottom=0.6, caption=text, headline=title)
         axes = fig.subplots(1, len(fw.stages), sharey=True, squeeze=False,
                             gridspec_kw={"wspace": 0.15 / panel})[0]
         n = len(group)
@@ -69,8 +70,7 @@ def draw(snapshot, period, only: int | None = None):
         axes[0].tick_params(axis="y", length=0)
         if not has_events(status):
             say_empty(axes[len(axes) // 2] if n else axes[0])
-        heading(fig, f"{status.initiative}: share of checkpoints done by stage, "
-                f"{period.label}", text)
+        heading(fig, title, text)
         figures.append(fig)
     return figures
 
@@ -101,7 +101,9 @@ def _spread(status, fw, sites, medians, period):
                            "bar: programme median. Per-site figures are in status.csv."
                            + key_text(key))
     # the per-stage summaries stand above the plot, so the axis ends at 100%
-    fig = new_figure(7.0, left=0.9, right=0.4, top=1.25, bottom=0.7, caption=caption)
+    title = f"{status.initiative}: share of checkpoints done by stage, {period.label}"
+    fig = new_figure(7.0, left=0.9, right=0.4, top=1.25, bottom=0.7, caption=caption,
+                     headline=title)
     ax = fig.add_subplot()
     above = blended_transform_factory(ax.transData, ax.transAxes)
     n = len(sites)
@@ -123,8 +125,7 @@ def _spread(status, fw, sites, medians, period):
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
     ax.set_yticklabels(["0", "25%", "50%", "75%", "100%"])
     ax.set_ylabel("share of the stage's checkpoints done")
-    heading(fig, f"{status.initiative}: share of checkpoints done by stage, {period.label}",
-            caption)
+    heading(fig, title, caption)
     return fig
 
 
@@ -155,8 +156,11 @@ def _levels(status, fw, period):
                            "sub-domain of the domain rated yet. The counts are in compare.csv.")
     top, bottom = 0.6, 0.8
     height = max(1.9 + 0.55 * len(rows), legend_height(handles) + 0.3 + top + bottom)
+    which = "NASSS domain" if fw.id == "nasss" else "domain"
+    headline = (f"{status.initiative}, {period.label}: sites by complexity level, per "
+                f"{which}, as of {status.as_of.isoformat()}")
     fig = new_figure(height, left=left, right=counts_room + legend_room, top=top,
-                     bottom=bottom, caption=caption)
+                     bottom=bottom, caption=caption, headline=headline)
     ax = fig.add_subplot()
     n = max(len(status.sites), 1)
     for r, stage in enumerate(rows):
@@ -184,7 +188,5 @@ def _levels(status, fw, period):
               bbox_to_anchor=(1 + counts_room / plot, 1))
     if not shown:
         say_empty(ax)
-    which = "NASSS domain" if fw.id == "nasss" else "domain"
-    heading(fig, f"{status.initiative}, {period.label}: sites by complexity level, per "
-            f"{which}, as of {status.as_of.isoformat()}", caption)
+    heading(fig, headline, caption)
     return fig

@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import offset_copy
 
-from tracker.charts.style import (GREEN, SKY, VERMILLION, WIDTH, caption_height,
+from tracker.charts.style import (keep_gids, GREEN, SKY, VERMILLION, WIDTH, caption_height,
                                   caption_text, each_page, fit_headline, has_events, heading,
                                   ink_on, key_text, label_width, level_colours, new_figure,
                                   pages, rest_of_title, row_labels, column_labels, say_empty,
@@ -90,8 +90,9 @@ def findings(snapshot) -> tuple[dict, set]:
     return found, skipped
 
 
-def words(fw, found: dict) -> str:
-    """A site's gaps in a few words, most urgent first (the details are in gaps.csv)."""
+def words(fw, found: dict, compact: bool = False) -> str:
+    """A site's gaps in a few words, most urgent first (the details are in gaps.csv);
+    ``compact`` counts the key barriers instead of naming them."""
     order = {st.id: i for i, st in enumerate(fw.stages)}
     parts = []
     for g in found.get("overdue", ()):
@@ -112,13 +113,19 @@ def words(fw, found: dict) -> str:
         else:
             parts.append("no assessment yet")
     barriers = [_factor(fw, g.checkpoint) for g in found.get("barrier", ())]
-    if barriers:
+    if barriers and compact:
+        parts.append(f"{len(barriers)} key barrier" + ("s" if len(barriers) > 1 else ""))
+    elif barriers:
         parts.append("barrier: " + ", ".join(barriers))
     return "; ".join(parts)
 
 
 def _stage_name(fw, order, stage_id) -> str:
-    return short_name(fw, order[stage_id]) if stage_id in order else stage_id
+    """A stage's title when short ("Pilot"), else its short name ("Step 3")."""
+    if stage_id not in order:
+        return stage_id
+    title = fw.stages[order[stage_id]].title
+    return title if len(title) <= 20 else short_name(fw, order[stage_id])
 
 
 def _factor(fw, checkpoint: str) -> str:
@@ -190,6 +197,10 @@ def _plan(snapshot) -> dict:
     if two:
         row = TWO_LINES
         said = {k: _two_lines(w, room - 0.1) for k, w in said.items()}
+    else:  # one line: name the barriers only where they fit, else count them
+        said = {s.site: w if text_width(w, WORDS_PT) <= room - 0.1
+                else words(fw, found.get(s.site, {}), compact=True)
+                for s, w in zip(sites, said.values())}
     groups = pages(sites, max(1, int(space / row)))
     return dict(columns=columns, scale=scale, left=left, bottom=bottom, handles=handles,
                 right=right, headers=headers, caption=caption, row=row, groups=groups,
@@ -218,9 +229,11 @@ def draw(snapshot, period, only: int | None = None):
         ax = fig.add_subplot()
         _draw_page(ax, fw, group, p)
         below_title = 0.5 + TITLE_LINE * fit_headline(title)[0].count("\n")
-        fig.legend(handles=p["handles"], loc="upper left", ncol=p["ncol"], frameon=False,
-                   bbox_to_anchor=(0.1 / WIDTH, 1 - below_title / fig.get_figheight()),
-                   borderaxespad=0, columnspacing=1.2, handletextpad=0.5)
+        keep_gids(fig.legend(handles=p["handles"], loc="upper left", ncol=p["ncol"],
+                             frameon=False, bbox_to_anchor=(
+                                 0.1 / WIDTH, 1 - below_title / fig.get_figheight()),
+                             borderaxespad=0, columnspacing=1.2, handletextpad=0.5),
+                  p["handles"])
         if not has_events(status):
             say_empty(ax)
         heading(fig, title, text)
@@ -314,10 +327,12 @@ def _draw_page(ax, fw, sites, p):
                       snap=True)
     for kind, (marker, colour) in MARKERS.items():
         xy = points.get(kind, [])
+        # a dash is an unfilled marker: its colour is its face colour, it takes no edge
+        edge = {} if kind == "skipped" else {
+            "edgecolors": "black" if kind == "blocked" else "none"}
         ax.scatter([q[0] for q in xy], [q[1] for q in xy], marker=marker, s=size, c=colour,
-                   edgecolors="black" if kind == "blocked" else "none",
                    linewidths=1.5 if kind == "skipped" else 0.5, zorder=3,
-                   gid=f"cells:{kind}")
+                   gid=f"cells:{kind}", **edge)
     # rated cells: the level's number, explained in the legend, drawn as one marker
     # collection per level (thousands of Text objects took a second a page), in black or
     # white, whichever reads on the level's colour

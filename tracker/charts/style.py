@@ -60,7 +60,7 @@ RC = {
 
 # NASSS's three levels (and any three-level scale), best first: light, middle, dark, so
 # they differ in lightness as well as hue; "not yet rated" is white and hatched.
-LEVEL_COLOURS_3 = ("#99DDFF", "#DDAA33", WINE)
+LEVEL_COLOURS_3 = ("#99DDFF", "#CC8833", WINE)
 
 
 def level_colours(n: int) -> list[str]:
@@ -71,7 +71,7 @@ def level_colours(n: int) -> list[str]:
         return [LEVEL_COLOURS_3[0], LEVEL_COLOURS_3[2]]
     if n == 3:
         return list(LEVEL_COLOURS_3)
-    ramp = ["#CCEEFF", "#99DDFF", "#DDCC77", "#DDAA33", "#BB5566", WINE, "#332288"]
+    ramp = ["#CCEEFF", "#99DDFF", "#DDCC77", "#CC8833", "#BB5566", WINE, "#332288"]
     return [ramp[round(i * (len(ramp) - 1) / (n - 1))] for i in range(n)]
 
 
@@ -406,6 +406,16 @@ def legend_height(handles, points: float = 10) -> float:
     lines = sum(h.get_label().count("\n") + 1 for h in handles)
     em = points / 72
     return lines * 1.2 * em + len(handles) * 0.5 * em + 0.35
+
+
+def keep_gids(legend, handles):
+    """Give a legend's drawn entries the gids of the handles they were made from (matplotlib
+    copies colours, not gids): an entry marked "no-colour" shows a shape or pattern whose
+    colour is not its meaning (the colour test leaves it out)."""
+    for source, drawn in zip(handles, legend.legend_handles):
+        if drawn is not None:
+            drawn.set_gid(source.get_gid())
+    return legend
 
 
 def legend_right(height: float, handles, *, left: float, top: float, bottom: float,

@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from tracker.analysis.periods import MONTHS, Period, add_months, quarter_at
-from tracker.charts.style import (AS_OF_COLOUR, BLACK, LANES_PER_PAGE, PERIOD_COLOUR, SHADE,
+from tracker.charts.style import (keep_gids, AS_OF_COLOUR, BLACK, LANES_PER_PAGE, PERIOD_COLOUR, SHADE,
                                   STAGE_COLOURS, VERMILLION, caption_text, each_page, has_events,
                                   heading, key_text, label_width, legend_right, pages_by_height,
                                   quarter_axis, row_labels, say_empty, stage_labels)
@@ -110,8 +110,8 @@ def draw(snapshot, period: Period, only: int | None = None):
                                   top=0.55, bottom=0.95, caption=caption, headline=title)
         ax = fig.add_subplot()
         _draw_page(ax, fw, group, rows, snapshot.plans, status.as_of, period, lo, hi)
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1),
-                  frameon=False)
+        keep_gids(ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1),
+                            frameon=False), handles)
         if not has_events(status):
             say_empty(ax)
         heading(fig, title, caption)
