@@ -17,9 +17,11 @@ from matplotlib.transforms import blended_transform_factory
 from tracker.analysis.domains import LEVEL_RULE, NOT_YET_RATED, scale_of, site_levels
 from tracker.charts.style import (STAGE_COLOURS, WIDTH, caption_text, each_page, has_events,
                                   heading, key_text, label_width, legend_height, level_colours,
-                                  new_figure, pages, say_empty, stage_labels, text_width)
+                                  new_figure, pages, say_empty, shorten, stage_labels,
+                                  text_width)
 
 ROWS_PER_PAGE = 25
+MAX_LABEL = 3.4  # inches at most for a site's name
 MAX_BARS = 40  # past this many sites a bar per site is unreadable: show the spread instead
 
 
@@ -32,17 +34,24 @@ def draw(snapshot, period, only: int | None = None):
                if sites else 0.0 for st in fw.stages}
     if len(sites) > MAX_BARS:
         return [_spread(status, fw, sites, medians, period)] if only in (None, 1) else []
-    left = label_width([s.site for s in sites])
+    # a long site name is cut, so that nine stages keep panels wide enough to read
+    labels = {s.site: shorten(s.site, MAX_LABEL) for s in sites}
+    cut = any(k != v for k, v in labels.items())
+    left = label_width(labels.values())
     panel = (WIDTH - left - 0.3) / len(fw.stages) - 0.15
     names, key = stage_labels(fw, panel - 0.1)
+    # "median 100%" on one line if the panel is wide enough, else on two
+    split = text_width("median 100%", 10) > panel - 0.05
     caption = caption_text(fw, status.as_of, "Dashed line: programme median. A full bar is a "
-                           "stage completed." + key_text(key))
+                           "stage completed." + (" Site names too long for the page end in "
+                                                 "\u2026; status.csv has them in full."
+                                                 if cut else "") + key_text(key))
     figures = []
     title = f"{status.initiative}: share of checkpoints done by stage, {period.label}"
     for _number, group, page in each_page(pages(sites, ROWS_PER_PAGE), only):
         text = caption + page
-        fig = new_figure(2.2 + 0.3 * max(len(group), 3), left=left, right=0.3, top=1.15,
-                         bottom=0.6, caption=text, headline=title)
+        fig = new_figure(2.2 + 0.3 * max(len(group), 3), left=left, right=0.3,
+                         top=1.15 + 0.2 * split, bottom=0.6, caption=text, headline=title)
         axes = fig.subplots(1, len(fw.stages), sharey=True, squeeze=False,
                             gridspec_kw={"wspace": 0.15 / panel})[0]
         n = len(group)
@@ -60,13 +69,14 @@ def draw(snapshot, period, only: int | None = None):
                 ax.text(_label_x(v, median, label, xmax / panel), y, label, va="center",
                         fontsize=9)
             ax.axvline(median, color="black", ls="--", lw=1.2, gid="median")
-            ax.set_title(f"{names[i]}\nmedian {medians[stage.id]:.0%}", fontsize=10)
+            ax.set_title(f"{names[i]}\nmedian{chr(10) if split else ' '}"
+                         f"{medians[stage.id]:.0%}", fontsize=10)
             ax.set_xlim(0, xmax)
             ax.set_xticks([0, 1])
             ax.set_xticklabels(["0", "100%"])
         axes[0].set_ylim(-0.6, max(n, 1) - 0.4)
         axes[0].set_yticks(range(n))
-        axes[0].set_yticklabels([s.site for s in reversed(group)])
+        axes[0].set_yticklabels([labels[s.site] for s in reversed(group)])
         axes[0].tick_params(axis="y", length=0)
         if not has_events(status):
             say_empty(axes[len(axes) // 2] if n else axes[0])

@@ -18,11 +18,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import offset_copy
 
-from tracker.charts.style import (keep_gids, GREEN, SKY, VERMILLION, WIDTH, caption_height,
-                                  caption_text, each_page, fit_headline, has_events, heading,
-                                  ink_on, key_text, label_width, level_colours, new_figure,
-                                  pages, rest_of_title, row_labels, column_labels, say_empty,
-                                  short_name, text_width, wrap, TITLE_LINE)
+from tracker.charts.style import (GREEN, SKY, TITLE_LINE, VERMILLION, WIDTH, caption_height,
+                                  caption_text, column_labels, each_page, fit_headline,
+                                  has_events, heading, ink_on, keep_gids, key_text,
+                                  label_width, level_colours, new_figure, pages,
+                                  rest_of_title, row_labels, say_empty, short_name,
+                                  text_width, title_room, wrap)
 
 SKIPPED = "#DDDDDD"
 STATES = {  # state: (colour, symbol written in the cell, legend label)
@@ -189,7 +190,9 @@ def _plan(snapshot) -> dict:
     title_extra = TITLE_LINE * fit_headline("x" if False else _title(status, None))[0].count(
         "\n") if False else 0.0
     del title_extra
-    space = MAX_HEIGHT - top - bottom - caption_height(caption) - 0.1 - TITLE_LINE
+    # the title may take a second line (page_count does not know the period's label)
+    space = MAX_HEIGHT - top - bottom - caption_height(caption + " Page 99 of 99.") - 0.1 \
+        - title_room(f"{status.initiative}: gaps by site, ")
     row = 0.3 if len(sites) * 0.3 <= space else 0.21  # long pages: tighter rows, still 9 pt
     # a site's words take two lines where rows can be made tall enough for them
     two = (any(text_width(w, WORDS_PT) > room - 0.1 for w in said.values())

@@ -143,6 +143,14 @@ TITLE_PT = 14
 TITLE_LINE = TITLE_PT * 1.2 / 72 + 0.02  # inches a second line of the title takes
 
 
+def title_room(start: str, width: float = WIDTH) -> float:
+    """Inches a title beginning with ``start`` and ending with the longest period label
+    takes beyond its first line: what a chart that pages before it knows its period
+    (``page_count``) keeps free for it."""
+    return TITLE_LINE * fit_headline(start + "2026/27 Q4 (Dec 2026-Feb 2027)",
+                                     width)[0].count("\n")
+
+
 def fit_headline(title: str, width: float = WIDTH) -> tuple[str, str]:
     """The title as drawn, and what the caption adds for it.
 
@@ -302,6 +310,15 @@ def wrap(text: str, inches: float, points: float = 10, bold: bool = False,
     if line:
         lines.append(line)
     return "\n".join(lines)
+
+
+def shorten(text: str, inches: float, points: float = 10) -> str:
+    """``text`` cut to ``inches`` with an ellipsis when it is wider (else as it is)."""
+    if text_width(text, points) <= inches:
+        return text
+    while text and text_width(text + "\u2026", points) > inches:
+        text = text[:-1]
+    return text.rstrip() + "\u2026"
 
 
 def say_empty(ax, what: str = "No events in this period") -> None:

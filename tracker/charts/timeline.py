@@ -10,10 +10,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from tracker.analysis.periods import MONTHS, Period, add_months, quarter_at
-from tracker.charts.style import (keep_gids, AS_OF_COLOUR, BLACK, LANES_PER_PAGE, PERIOD_COLOUR, SHADE,
-                                  STAGE_COLOURS, VERMILLION, caption_text, each_page, has_events,
-                                  heading, key_text, label_width, legend_right, pages_by_height,
-                                  quarter_axis, row_labels, say_empty, stage_labels)
+from tracker.charts.style import (AS_OF_COLOUR, BLACK, LANES_PER_PAGE, PERIOD_COLOUR, SHADE,
+                                  STAGE_COLOURS, VERMILLION, caption_height, caption_text,
+                                  each_page, has_events, heading, keep_gids, key_text,
+                                  label_width, legend_right, pages_by_height, quarter_axis,
+                                  row_labels, say_empty, stage_labels, title_room)
 
 LANE = 0.3  # inches a site with one row of bands
 ROW = 0.15  # inches a band row never goes below: a lane with more rows grows instead
@@ -80,13 +81,27 @@ def lane_height(depth: int) -> float:
     return max(LANE, depth * ROW + GAP)
 
 
+CAPTION = ("Bands run from a stage's first activity to the day it was completed; hatched "
+           "bands with a dashed outline are stages not yet completed. A lane splits into rows "
+           "where a site worked on several stages at once.")
+MAX_HEIGHT = 9.95  # inches: a page stays within 1500 px
+
+
+def _caption(fw, as_of, page: str = "") -> str:
+    return caption_text(fw, as_of, CAPTION + key_text(stage_labels(fw, LEGEND_ROOM)[1]) + page)
+
+
 def _lanes(snapshot):
-    """(sites in lane order, each site's band rows, the pages of sites)."""
+    """(sites in lane order, each site's band rows, the pages of sites).  A page holds
+    25 one-row lanes' height, less what a long caption and a two-line title take."""
     status = snapshot.status
     ordered = lane_order(status)
     rows = {s.site_id: band_rows(s, status.as_of) for s in ordered}
     heights = [lane_height(max(rows[s.site_id].values(), default=0) + 1) for s in ordered]
-    return ordered, rows, pages_by_height(ordered, heights, PAGE)
+    room = MAX_HEIGHT - 1.9 - caption_height(_caption(
+        snapshot.framework, status.as_of, " Page 99 of 99.")) \
+        - title_room(f"{status.initiative}: progress by site, ")
+    return ordered, rows, pages_by_height(ordered, heights, min(PAGE, room))
 
 
 def draw(snapshot, period: Period, only: int | None = None):
@@ -95,16 +110,12 @@ def draw(snapshot, period: Period, only: int | None = None):
     ordered, rows, groups = _lanes(snapshot)
     lo, hi = x_range(status, period, snapshot.plans)
     left = label_width([s.site for s in ordered])
-    names, key = stage_labels(fw, LEGEND_ROOM)
+    names, _key = stage_labels(fw, LEGEND_ROOM)
     title = f"{status.initiative}: progress by site, {period.label}"
     figures = []
     for _number, group, page in each_page(groups, only):
         handles = _handles(fw, names, status.as_of)
-        caption = caption_text(fw, status.as_of,
-                               "Bands run from a stage's first activity to the day it was "
-                               "completed; hatched bands with a dashed outline are stages not "
-                               "yet completed. A lane splits into rows where a site worked on "
-                               "several stages at once." + key_text(key) + page)
+        caption = _caption(fw, status.as_of, page)
         plot = sum(lane_height(max(rows[s.site_id].values(), default=0) + 1) for s in group)
         fig, right = legend_right(1.9 + max(plot, 3 * LANE), handles, left=left,
                                   top=0.55, bottom=0.95, caption=caption, headline=title)
