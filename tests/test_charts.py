@@ -572,3 +572,17 @@ def test_a_lane_grows_rather_than_thinning_its_rows(store, catalog):
     assert len(heights) == 6 and min(heights) >= ROW - 1e-9
     ys = sorted(t.get_position()[1] for t in ax.texts if t.get_gid() == "row-label")
     assert ys[1] - ys[0] >= (5 * ROW + LANE) / 2 - 1e-9  # the busy lane is the taller one
+
+
+def test_a_nine_stage_legend_takes_at_most_a_quarter_of_the_width(every_framework):
+    """ExpandNet's nine steps: the timeline's legend is short names ("Step 3"), the full
+    titles in the caption's key; it used to take about a third of the page."""
+    store = every_framework[1][0]
+    (fig,) = charts.draw("timeline", snapshot(store, "expandnet-nine-steps", AS_OF), Q)
+    fig.canvas.draw()
+    legend = fig.axes[0].get_legend()
+    width = legend.get_window_extent(fig.canvas.get_renderer()).width
+    assert width <= 0.25 * fig.canvas.get_width_height()[0]
+    assert [t.get_text() for t in legend.get_texts()][:9] == [f"Step {i}" for i in range(1, 10)]
+    caption = fig.texts[-1].get_text().replace("\n", " ")
+    assert "Key: Step 1: Plan actions to increase the scalability of the innovation;" in caption
