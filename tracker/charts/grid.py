@@ -157,7 +157,15 @@ def _legend_layout(handles, width: float) -> tuple[int, float]:
 
 
 def _plan(snapshot) -> dict:
-    """Everything the pages share, page_count's answer among it."""
+    """Everything the pages share, page_count's answer among it; worked out once per
+    snapshot (``page_count`` runs before the workers fork, so they inherit it)."""
+    plans = snapshot.__dict__.setdefault("_chart_plans", {})
+    if "gaps" not in plans:
+        plans["gaps"] = _work_out(snapshot)
+    return plans["gaps"]
+
+
+def _work_out(snapshot) -> dict:
     status, fw = snapshot.status, snapshot.framework
     columns = [(stage, cp) for stage in fw.stages for cp in stage.checkpoints]
     scale = next((fw.levels(cp) for _, cp in columns if cp.scale), None)

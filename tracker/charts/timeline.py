@@ -17,8 +17,8 @@ from tracker.charts.style import (AS_OF_COLOUR, BLACK, LANES_PER_PAGE, PERIOD_CO
                                   row_labels, say_empty, stage_labels, title_room)
 
 LANE = 0.3  # inches a site with one row of bands
-ROW = 0.15  # inches a band row never goes below: a lane with more rows grows instead
-GAP = 0.12  # inches between lanes
+ROW = 0.12  # inches a band row never goes below: a lane with more rows grows instead
+GAP = 0.1  # inches between lanes
 PAGE = LANES_PER_PAGE * LANE  # inches of lanes a page holds
 LEGEND_ROOM = 2.3  # inches for a stage's legend label: nine stages take a quarter of the page
 
@@ -93,7 +93,15 @@ def _caption(fw, as_of, page: str = "") -> str:
 
 def _lanes(snapshot):
     """(sites in lane order, each site's band rows, the pages of sites).  A page holds
-    25 one-row lanes' height, less what a long caption and a two-line title take."""
+    25 one-row lanes' height, less what a long caption and a two-line title take.
+    Worked out once per snapshot (``page_count`` runs before the workers fork)."""
+    plans = snapshot.__dict__.setdefault("_chart_plans", {})
+    if "timeline" not in plans:
+        plans["timeline"] = _work_out(snapshot)
+    return plans["timeline"]
+
+
+def _work_out(snapshot):
     status = snapshot.status
     ordered = lane_order(status)
     rows = {s.site_id: band_rows(s, status.as_of) for s in ordered}
