@@ -137,12 +137,18 @@ def _factor(fw, checkpoint: str) -> str:
 
 
 def fit_words(text: str, room: float) -> str:
-    """One line of at most ``room`` inches, cut with an ellipsis."""
+    """One line of at most ``room`` inches, cut with an ellipsis (the cut is found by
+    halving: measuring every shorter prefix cost a tenth of a second a page)."""
     if text_width(text, WORDS_PT) <= room:
         return text
-    while text and text_width(text + "\u2026", WORDS_PT) > room:
-        text = text[:-1]
-    return text.rstrip("; ,") + "\u2026"
+    lo, hi = 0, len(text)  # text[:lo] + "..." fits; text[:hi] + "..." does not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if text_width(text[:mid] + "\u2026", WORDS_PT) <= room:
+            lo = mid
+        else:
+            hi = mid
+    return text[:lo].rstrip("; ,") + "\u2026"
 
 
 def _legend_layout(handles, width: float) -> tuple[int, float]:
