@@ -177,8 +177,8 @@ def test_complexity_with_nothing_rated_says_so(store):
 
 
 def test_complexity_for_many_sites_is_one_programme_page(tech, tmp_path, monkeypatch):
-    """Past MAX_DETAIL sites: domains x quarter ends, the sites at each level counted in
-    words, the sites not yet rated included."""
+    """Past MAX_DETAIL sites: domains x quarter ends, each cell the level mix as a bar
+    (sites not yet rated included) and one number, the share of sites rated complex."""
     from tracker.charts import complexity
 
     store = tech
@@ -191,15 +191,15 @@ def test_complexity_for_many_sites_is_one_programme_page(tech, tmp_path, monkeyp
     (fig,) = charts.draw("complexity", snap, Q)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2026 Q1", "2026 Q2"]
-    cells = {(round(t.get_position()[0]), round(t.get_position()[1] - 0.24)): t.get_text()
+    cells = {(round(t.get_position()[0]), round(t.get_position()[1] + 0.12)): t.get_text()
              for t in ax.texts}
     top = 6  # the first domain, condition, is the top row
-    # South's July rating is after the as-of date
-    assert cells[(0, top)] == "0 simple\n0 complicated\n1 complex\n1 not yet rated"
-    assert cells[(1, top)] == "1 simple\n1 complicated\n0 complex\n0 not yet rated"
-    assert cells[(1, top - 1)] == "0 simple\n1 complicated\n0 complex\n1 not yet rated"
-    nobody = "0 simple\n0 complicated\n0 complex\n2 not yet rated"
-    assert list(cells.values()).count(nobody) == 6 + 5
+    # one number a cell: the share of sites rated complex (South's July rating is after
+    # the as-of date)
+    assert cells[(0, top)] == "50% complex"  # North complex, South not yet rated
+    assert cells[(1, top)] == "0% complex"  # North simple, South complicated
+    assert cells[(1, top - 1)] == "0% complex"
+    assert list(cells.values()).count("0% complex") == 14 - 1
     (bars,) = [c for c in ax.collections if c.get_gid() == "counts"]
     assert len(bars.get_paths()) == 4  # one segment per level present in each cell
     (blank,) = [c for c in ax.collections if c.get_gid() == "not-yet-rated"]
@@ -350,8 +350,239 @@ def test_the_old_grey_would_fail_the_colour_blind_check():
     assert deltaE(seen[0], seen[1], input_space="sRGB1") < 10
 
 
-def test_colour_is_never_the_only_cue_for_a_stage():
-    """Nine stages on the adoption chart: each has its own marker and a written count."""
-    from tracker.charts.adoption import MARKERS
+def _apart(colours, cvd) -> tuple[float, str, str]:
+    """The smallest CAM02-UCS distance between any two of ``colours`` seen with ``cvd``."""
+    import itertools
 
-    assert len(set(MARKERS)) == 9
+    from colorspacious import deltaE
+
+    seen = _seen(colours, cvd)
+    return min(((deltaE(seen[i], seen[j], input_space="sRGB1"), colours[i], colours[j])
+                for i, j in itertools.combinations(range(len(colours)), 2)),
+               default=(99.0, "", ""))
+
+
+@pytest.mark.parametrize("cvd", CVD)
+def test_no_stage_colour_is_a_status_colour(cvd):
+    """A stage colour is never a status mark's colour (done, started, blocked, planned, as-of
+    line, report period): every stage colour is 10 units from every status colour."""
+    from tracker.charts.style import STAGE_COLOURS, STATUS_COLOURS
+
+    for stage in STAGE_COLOURS:
+        distance, a, b = min(_apart([stage, status], cvd) for status in STATUS_COLOURS)
+        assert distance >= 10, f"stage colour {a} is too close to status colour {b} ({cvd})"
+
+
+def _all_charts(stores):
+    """Every chart page of every (store, initiative), drawn in this process."""
+    figures = []
+    for store, name in stores:
+        snap = snapshot(store, name, AS_OF, history=True)
+        for kind in charts.applicable(snap.framework):
+            figures += charts.draw(kind, snap, Q)
+    return figures
+
+
+def _legend_colours(legend) -> list[str]:
+    """The colour each legend entry stands for: a swatch's fill (its outline when it has
+    none), a line's colour, a marker's fill; entries marked "no-colour" (a pattern or a
+    shape drawn in neutral ink) are left out."""
+    from matplotlib.colors import to_hex
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    out = set()
+    for h in legend.legend_handles:
+        if h is None or h.get_gid() == "no-colour":
+            continue
+        if isinstance(h, Patch):
+            face = h.get_facecolor()
+            out.add(to_hex(h.get_edgecolor() if face[3] == 0 else face))
+        elif isinstance(h, Line2D):
+            marker = h.get_marker() not in (None, "", "none", "None")
+            out.add(to_hex(h.get_markerfacecolor() if marker and h.get_linestyle() in
+                           ("none", "None", "") else h.get_color()))
+    return sorted(out)
+
+
+@pytest.fixture
+def every_framework(store, catalog):
+    """The small programme of each built-in framework and the test one (6 sites)."""
+    from test_layout import place, programme_events
+
+    from tracker.store.writes import log_batch
+
+    made = []
+    for fw_id in ("ihi-full-scale", "expandnet-nine-steps", "milat-four-steps", "nasss",
+                  "mini"):
+        cat = catalog if fw_id == "mini" else Catalog()
+        create_initiative(store, cat, fw_id, fw_id)
+        for i in range(6):
+            add_site(store, fw_id, place(i))
+        events, plans = programme_events(cat.for_initiative(fw_id), 6)
+        log_batch(store, fw_id, events)
+        for site, stage, due in plans:
+            set_plan(store, fw_id, site, stage, due, set_on=D(2025, 1, 1))
+        made.append((store, fw_id))
+    return made
+
+
+@pytest.mark.parametrize("cvd", CVD)
+def test_colours_in_one_legend_stay_apart(every_framework, cvd):
+    """Every pair of colours that appear together in one legend, in every chart of every
+    framework, differs by at least 10 CAM02-UCS units under each simulated deficiency."""
+    checked = 0
+    for fig in _all_charts(every_framework):
+        for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes)]:
+            if legend is None:
+                continue
+            colours = _legend_colours(legend)
+            distance, a, b = _apart(colours, cvd)
+            title = fig.texts[0].get_text()
+            assert distance >= 10, f"{a} and {b} in the legend of {title!r} ({cvd})"
+            checked += len(colours) > 1
+    assert checked >= 10
+
+
+def test_the_legend_check_would_catch_the_old_timeline():
+    """Before: ExpandNet's Step 7 was the vermilion of the blocked cross and the as-of line,
+    and Step 9 the black of the done dot; the check sees both."""
+    assert _apart(["#D55E00", "#D55E00"], None)[0] < 10
+    assert _apart(["#000000", "#000000"], "deuteranomaly")[0] < 10
+
+
+def test_nasss_levels_differ_in_lightness():
+    """simple, complicated, complex and not yet rated (white) are told apart by lightness
+    (CAM02-UCS J') as well as hue, under every simulated deficiency."""
+    import itertools
+
+    from colorspacious import cspace_convert
+
+    from tracker.charts.style import level_colours
+
+    colours = [*level_colours(3), "#FFFFFF"]
+    for cvd in CVD:
+        lightness = cspace_convert(_seen(colours, cvd), "sRGB1", "CAM02-UCS")[:, 0]
+        gaps = [abs(a - b) for a, b in itertools.combinations(lightness, 2)]
+        assert min(gaps) >= 8, (cvd, dict(zip(colours, lightness.round(1))))
+
+
+def test_every_text_on_a_fill_has_a_contrast_of_4_5(every_framework):
+    """The charts record each (text, fill) colour pair they draw (style.ink_on / text_on);
+    drawing every chart of every framework, each pair has a WCAG contrast of 4.5:1 or more."""
+    from tracker.charts import style
+
+    style.TEXT_ON_FILL.clear()
+    _all_charts(every_framework)
+    pairs = set(style.TEXT_ON_FILL)
+    fills = {fill for _, fill in pairs}
+    # the NASSS level numbers in the gaps grid and the level names in the complexity panels
+    assert {c.upper() for c in style.level_colours(3)} <= fills
+    for ink, fill in pairs:
+        assert style.contrast(ink, fill) >= 4.5, (ink, fill, style.contrast(ink, fill))
+
+
+def test_the_contrast_measure():
+    """WCAG's own examples: black on white is 21:1; black on Okabe-Ito blue, the old NASSS
+    'simple', is under 4.5:1, so the test above would have failed it."""
+    from tracker.charts.style import contrast, ink_on
+
+    assert round(contrast("#000000", "#FFFFFF"), 2) == 21.0
+    assert round(contrast("#777777", "#FFFFFF"), 2) == 4.48
+    assert contrast("#000000", "#0072B2") < 4.5
+    assert ink_on("#882255") == "#FFFFFF" and ink_on("#99DDFF") == "#000000"
+
+
+def test_adoption_draws_a_panel_per_stage_with_its_two_lines(every_framework):
+    store = every_framework[1][0]
+    (fig,) = charts.draw("adoption", snapshot(store, "expandnet-nine-steps", AS_OF), Q)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 9
+    for i, ax in enumerate(panels):
+        gids = sorted(line.get_gid() for line in ax.lines if line.get_gid()
+                      and ":" in line.get_gid())
+        stage = gids[0].split(":")[1]
+        assert gids == [f"adoption:{stage}", f"entered:{stage}"]
+        assert ax.get_title(loc="left").startswith("Step ")
+        assert ax.get_title(loc="left").split("\n")[-1].endswith(" completed")
+    assert panels[0].get_shared_x_axes().joined(panels[0], panels[8])
+    assert panels[0].get_shared_y_axes().joined(panels[0], panels[8])
+
+
+def test_gaps_chart_marks_and_says_what_the_gaps_analysis_finds(small):
+    """As of 15 August: B's pilot plan (due 1 August) is overdue and B has had no event
+    since 2 May; A none since 20 April; C entered pilot without plan.b, so plan.b is
+    skipped (plan.a, started, stays started); plan.c is optional."""
+    log_event(small, "Small", "C", "pilot.d", on=D(2026, 6, 1))
+    snap = snapshot(small, "Small", D(2026, 8, 15))
+    (fig,) = charts.draw("gaps", snap, Q)
+    ax = fig.axes[0]
+    width = sum(len(st.checkpoints) for st in snap.framework.stages)
+    assert fig.texts[0].get_text() == "Small: gaps by site, 2026 Q2 (Apr-Jun 2026)"
+    offsets = {c.get_gid(): [tuple(o) for o in c.get_offsets()] for c in ax.collections
+               if c.get_gid()}
+    rows = {"A": 2, "B": 1, "C": 0}  # top to bottom by name
+    assert offsets["gaps:overdue"] == [(width + 0.5, rows["B"])]  # after half a cell
+    assert sorted(y for _, y in offsets["gaps:stalled"]) == [rows["B"], rows["A"]]
+    assert offsets["cells:skipped"] == [(1, rows["C"])]
+    assert offsets["cells:started"] == [(0, rows["C"])]
+    said = sorted(t.get_text() for t in ax.texts if t.get_gid() == "gap-words")
+    assert said == ["Pilot due 2026-08-01; stalled 105 days", "stalled 117 days"]
+    italic = [t.get_text() for t in ax.texts if t.get_gid() == "column-label"
+              and t.get_fontstyle() == "italic"]
+    assert italic == ["c (optional)"]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "skipped: the site moved on (dash)" in labels
+    assert "plan date passed" in labels
+
+
+def test_a_title_wraps_or_is_cut_with_the_full_text_in_the_caption():
+    from tracker.charts.style import TITLE_PT, WIDTH, fit_headline, text_width
+
+    spaced = "Shared Lives " * 6 + ": progress by site, 2026 Q2 (Apr-Jun 2026)"
+    text, note = fit_headline(spaced)
+    assert text.count("\n") == 1 and note == ""
+    solid = "X" * 160 + ": sites entering and completing each stage over time, 2026 Q2"
+    text, note = fit_headline(solid)
+    lines = text.split("\n")
+    assert len(lines) == 2 and lines[1].endswith("\u2026")
+    assert all(text_width(x, TITLE_PT, True) <= WIDTH - 0.3 for x in lines)
+    assert note == f" Title in full: {solid}."
+
+
+def test_a_lane_grows_rather_than_thinning_its_rows(store, catalog):
+    """Five stages open at once at one site: five rows, each at least ROW inches, and the
+    lane five rows tall; a site with one stage keeps the usual lane."""
+    from tracker.charts.timeline import LANE, ROW
+
+    create_initiative(store, Catalog(), "Wide", "expandnet-nine-steps")
+    add_site(store, "Wide", "Busy")
+    add_site(store, "Wide", "Quiet")
+    fw = Catalog().for_initiative("expandnet-nine-steps")
+    for k, stage in enumerate(fw.stages[:5]):
+        log_event(store, "Wide", "Busy", stage.checkpoints[0].full_id, status="started",
+                  on=D(2026, 1, 1 + k))
+    log_event(store, "Wide", "Quiet", fw.stages[0].checkpoints[0].full_id, on=D(2026, 2, 1))
+    (fig,) = charts.draw("timeline", snapshot(store, "Wide", AS_OF), Q)
+    ax = fig.axes[0]
+    heights = []
+    for c in ax.collections:
+        if (c.get_gid() or "").startswith("bands:"):
+            heights += [p.vertices[:, 1].max() - p.vertices[:, 1].min() for p in c.get_paths()]
+    assert len(heights) == 6 and min(heights) >= ROW - 1e-9
+    ys = sorted(t.get_position()[1] for t in ax.texts if t.get_gid() == "row-label")
+    assert ys[1] - ys[0] >= (5 * ROW + LANE) / 2 - 1e-9  # the busy lane is the taller one
+
+
+def test_a_nine_stage_legend_takes_at_most_a_quarter_of_the_width(every_framework):
+    """ExpandNet's nine steps: the timeline's legend is short names ("Step 3"), the full
+    titles in the caption's key; it used to take about a third of the page."""
+    store = every_framework[1][0]
+    (fig,) = charts.draw("timeline", snapshot(store, "expandnet-nine-steps", AS_OF), Q)
+    fig.canvas.draw()
+    legend = fig.axes[0].get_legend()
+    width = legend.get_window_extent(fig.canvas.get_renderer()).width
+    assert width <= 0.25 * fig.canvas.get_width_height()[0]
+    assert [t.get_text() for t in legend.get_texts()][:9] == [f"Step {i}" for i in range(1, 10)]
+    caption = fig.texts[-1].get_text().replace("\n", " ")
+    assert "Key: Step 1: Plan actions to increase the scalability of the innovation;" in caption

@@ -38,6 +38,18 @@ PLACES = ("Bournemouth, Christchurch and Poole", "Rhondda Cynon Taf",
 FRAMEWORKS = ("ihi-full-scale", "expandnet-nine-steps", "milat-four-steps", "nasss", "mini")
 SLIDE_HEIGHT = 1500  # at most a 4:3 slide, 2000 px wide
 SIZES = (0, 1, 6, 40, 200)  # 0: sites that have joined but logged nothing yet
+# Long names: an 80-character initiative name (a title must wrap or be cut, never leave the
+# page) and a 60-character site name, at 6 and 40 sites
+LONG_SIZES = (6, 40)
+LONG_INITIATIVE = ("Shared Lives and home-sharing for older people across the North East and "
+                   "Cumbria")
+LONG_SITE = "Royal Borough of Kingston upon Thames Adult Social Care Team"
+assert len(LONG_INITIATIVE) == 80 and len(LONG_SITE) == 60
+
+
+def long_name(n: int) -> str:
+    """The long initiative of ``n`` sites (80 characters, unique in its database)."""
+    return f"{LONG_INITIATIVE[:-3]}{n:03d}"
 
 
 def place(i: int) -> str:
@@ -93,6 +105,18 @@ def programmes(tmp_path_factory):
                 log_batch(store, name, events)
                 for site, stage, due in plans:
                     set_plan(store, name, site, stage, due, set_on=D(2025, 1, 1))
+        for n in LONG_SIZES:
+            name = long_name(n)
+            create_initiative(store, catalog, name, fw_id, started_on=D(2024, 7, 1))
+            rename = {place(0): LONG_SITE}
+            for i in range(n):
+                add_site(store, name, rename.get(place(i), place(i)), joined_on=D(2024, 7, 1))
+            events, plans = programme_events(framework, n)
+            log_batch(store, name, [{**e, "site": rename.get(e["site"], e["site"])}
+                                    for e in events])
+            for site, stage, due in plans:
+                set_plan(store, name, rename.get(site, site), stage, due,
+                         set_on=D(2025, 1, 1))
         stores[fw_id] = store
     yield stores
     for store in stores.values():
@@ -161,11 +185,14 @@ def cases():
             for n in SIZES:
                 yield pytest.param(fw_id, kind, n, id=f"{fw_id}-{kind}-{n}",
                                    marks=[pytest.mark.slow] if n == 200 else [])
+            for n in LONG_SIZES:
+                yield pytest.param(fw_id, kind, f"long {n}", id=f"{fw_id}-{kind}-long-{n}")
 
 
 @pytest.mark.parametrize("fw_id,kind,n", list(cases()))
 def test_no_text_collides_or_leaves_the_image(programmes, fw_id, kind, n):
-    snap = snapshot(programmes[fw_id], f"{fw_id} {n}", AS_OF, history=True)
+    name = long_name(int(n.split()[1])) if isinstance(n, str) else f"{fw_id} {n}"
+    snap = snapshot(programmes[fw_id], name, AS_OF, history=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any warning while drawing fails the test
         figures = charts.draw(kind, snap, QUARTER)

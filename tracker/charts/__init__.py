@@ -29,7 +29,7 @@ class ChartKind:
 
 REGISTRY = {k.name: k for k in (
     ChartKind("timeline", "timeline", "Progress by site (timeline)", ("phased",), 2),
-    ChartKind("gaps", "grid", "Checkpoints by site (gaps grid)", ("phased", "domains"), 0),
+    ChartKind("gaps", "grid", "Gaps by site", ("phased", "domains"), 0),
     ChartKind("compare", "compare", "Stages by site", ("phased", "domains"), 1),
     ChartKind("complexity", "complexity", "Complexity by domain over time", ("domains",), 1,
               needs_history=True),

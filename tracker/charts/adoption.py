@@ -1,5 +1,12 @@
-"""The diffusion curves of the scale-out: how many sites had entered and completed each
-stage, over time (a thin line for entered, a thick one with markers for completed)."""
+"""The diffusion curves of the scale-out, as small multiples: one panel per stage, how
+many sites had entered it (thin dashed line) and completed it (thick line, a dot for each
+site) by each date, on axes shared by every panel.
+
+One question: how fast are sites entering and completing each stage?  A single
+axis with two lines per stage was spaghetti at nine stages (18 lines), and even
+at four, one stage's "entered" lay on another's "completed"; a panel per stage
+never carries more than the two lines of one stage.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +17,15 @@ from matplotlib.patches import Patch
 
 from tracker.analysis.periods import MONTHS
 
-from tracker.charts.style import (STAGE_COLOURS, VERMILLION, caption_text, each_page,
-                                  has_events, heading, legend_right, quarter_axis, say_empty,
-                                  wrap)
+from tracker.charts.style import (AS_OF_COLOUR, BLACK, ORANGE, PERIOD_COLOUR, WIDTH,
+                                  caption_height, caption_text, each_page, has_events, heading, key_text,
+                                  new_figure, quarter_axis, rest_of_title, say_empty,
+                                  short_name, text_width, wrap)
 
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h")
-STYLES = ("-", "--", "-.", ":")
+ENTERED = ORANGE  # sites entered: thin, dashed; sites completed: black, thick, dotted
+PANEL_HEIGHT = 2.2  # inches of plot a row of panels, at most
+MAX_HEIGHT = 9.95  # inches: the page stays within 1500 px
+TITLE_POINTS = 10
 
 
 def curves(status, field: str = "completed_on"):
@@ -25,65 +35,136 @@ def curves(status, field: str = "completed_on"):
             for stage in status.framework.stages}
 
 
+def grid_shape(n: int) -> tuple[int, int]:
+    """(rows, columns) of panels for ``n`` stages: a slide-shaped page for 2 to 12."""
+    columns = n if n <= 3 else 2 if n == 4 else 3 if n <= 9 else 4
+    return -(-n // columns), columns
+
+
+LEFT, RIGHT, GAP_X = 0.9, 0.3, 0.35  # inches
+
+
+def panel_titles(fw, columns: int) -> tuple[list[str], list[str]]:
+    """Each panel's stage title, wrapped to two lines.  A title that needs more is cut
+    to two lines ending in an ellipsis, and every full title goes in a key for the
+    caption."""
+    room = (WIDTH - LEFT - RIGHT - GAP_X * (columns - 1)) / columns - 0.1
+    out, cut = [], False
+    for st in fw.stages:
+        lines = wrap(st.title, room, TITLE_POINTS).split("\n")
+        if len(lines) > 2:
+            cut = True
+            last = lines[1]
+            while last and text_width(last + "\u2026", TITLE_POINTS) > room:
+                last = last[:-1]
+            lines = [lines[0], last.rstrip() + "\u2026"]
+        out.append("\n".join(lines))
+    if not cut:
+        return out, []
+    return out, [f"{short_name(fw, i)}: {rest_of_title(st.title)}"
+                 for i, st in enumerate(fw.stages)]
+
+
 def draw(snapshot, period, only: int | None = None):
     status, fw = snapshot.status, snapshot.framework
-    data, entered = curves(status), curves(status, "entered_on")
-    handles = [Line2D([], [], color=STAGE_COLOURS[i % len(STAGE_COLOURS)], lw=2.2,
-                      ls=STYLES[i % len(STYLES)], marker=MARKERS[i % len(MARKERS)], ms=7,
-                      label=wrap(f"{stage.title}: {len(entered[stage.id])} entered, "
-                                 f"{len(data[stage.id])} completed", 3.2))
-               for i, stage in enumerate(fw.stages)]
+    completed, entered = curves(status), curves(status, "entered_on")
+    n = len(fw.stages)
+    rows, columns = grid_shape(n)
+    titles, key = panel_titles(fw, columns)
+    lines = max(t.count("\n") + 1 for t in titles) + 1  # the title, then the counts
+    above = lines * TITLE_POINTS * 1.25 / 72 + 0.12  # inches a panel's title takes
     as_of = status.as_of
-    handles += [Line2D([], [], color="#555555", lw=1.0, label="thin line: sites entered"),
-                Line2D([], [], color="#555555", lw=2.2, marker="o", ms=6,
-                       label="thick line, markers: completed"),
-                Patch(color="#F0F0F0", label="report period"),
-                Line2D([], [], color=VERMILLION, lw=1.5,
-                       label=f"as of {as_of.day} {MONTHS[as_of.month - 1]} {as_of.year}")]
+    handles = [Line2D([], [], color=BLACK, lw=2.4, marker="o", ms=5,
+                      label="sites that completed the stage (a dot per site)"),
+               Line2D([], [], color=ENTERED, lw=1.6, ls=(0, (5, 2)),
+                      label="sites that entered it (a checkpoint done)"),
+               Patch(facecolor="none", edgecolor=PERIOD_COLOUR, ls="--", lw=1.2,
+                     label="report period"),
+               Line2D([], [], color=AS_OF_COLOUR, lw=1.5,
+                      label=f"as of {as_of.day} {MONTHS[as_of.month - 1]} {as_of.year}")]
+    title = (f"{status.initiative}: sites entering and completing each stage over time, "
+             f"{period.label}")
+    caption = caption_text(fw, as_of, f"One panel per stage, all on the same axes; "
+                           f"{len(status.sites)} sites in all. A site enters a stage with "
+                           "its first checkpoint done and completes it when every required "
+                           "checkpoint is done. The dates are in status.csv."
+                           + key_text(key))
     figures = []
     for _number, _group, _page in each_page([[]], only):
-        title = "Stage: sites by the as-of date"
-        fig, _right = legend_right(6.5, handles, left=0.9, top=0.55, bottom=0.85, title=title)
-        ax = fig.add_subplot()
-        _curves(ax, status, period, data, entered)
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1), frameon=False,
-                  title=title)
+        top = 0.55 + 0.45 + above  # the title, the legend row, the first panels' titles
+        between = (rows - 1) * (above + 0.35)
+        room = MAX_HEIGHT - top - 0.75 - between - caption_height(caption + _note(title)) \
+            - _extra(title) - 0.05
+        panel = min(PANEL_HEIGHT, room / rows)
+        fig = new_figure(top + 0.75 + rows * panel + between,
+                         left=LEFT, right=RIGHT, top=top, bottom=0.75, caption=caption,
+                         headline=title)
+        axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False,
+                            gridspec_kw={"hspace": (above + 0.35) / panel,
+                                         "wspace": GAP_X * columns / (
+                                             WIDTH - LEFT - RIGHT - GAP_X * (columns - 1))})
+        _panels(axes, status, period, completed, entered, titles, columns)
+        # the legend in one row under the title, right of nothing else
+        fig.legend(handles=handles, loc="upper left", ncol=len(handles), frameon=False,
+                   bbox_to_anchor=(LEFT / WIDTH, 1 - (0.55 + _extra(title)) /
+                                   fig.get_figheight()),
+                   borderaxespad=0, columnspacing=1.6, handlelength=2.6)
         if not has_events(status):
-            say_empty(ax)
-        heading(fig, f"{status.initiative}: sites entering and completing each stage over time, "
-                f"{period.label}", caption_text(fw, status.as_of))
+            say_empty(axes[0][0] if n == 1 else fig.axes[len(fig.axes) // 2])
+        heading(fig, title, caption)
         figures.append(fig)
     return figures
 
 
-def _curves(ax, status, period, data, entered):
+def _note(title: str) -> str:
+    from tracker.charts.style import fit_headline
+
+    return fit_headline(title)[1]
+
+
+def _extra(title: str) -> float:
+    from tracker.charts.style import TITLE_LINE, fit_headline
+
+    return TITLE_LINE * fit_headline(title)[0].count("\n")
+
+
+def _panels(axes, status, period, completed, entered, titles, columns):
     fw = status.framework
     firsts = [d[0] for d in entered.values() if d]
     start = min(firsts + [period.start]) - dt.timedelta(days=30)
-    for i, stage in enumerate(fw.stages):
+    end = max(status.as_of, period.end) + dt.timedelta(days=30)
+    total = len(status.sites)
+    flat = [ax for row in axes for ax in row]
+    n = len(fw.stages)
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    for i, (ax, stage) in enumerate(zip(flat, fw.stages)):
+        ax.axvspan(period.start, period.end + dt.timedelta(days=1), facecolor="none",
+                   edgecolor=PERIOD_COLOUR, ls="--", lw=1.0, zorder=0, gid="report-period")
+        ax.axhline(total, color="#BBBBBB", lw=0.8, zorder=1)
         dates = entered[stage.id]
         ax.step([start] + dates + [status.as_of],
                 [0] + list(range(1, len(dates) + 1)) + [len(dates)], where="post",
-                color=STAGE_COLOURS[i % len(STAGE_COLOURS)], lw=1.0,
-                ls=STYLES[i % len(STYLES)], gid=f"entered:{stage.id}")
-        dates = data[stage.id]
-        xs = [start] + dates + [status.as_of]
-        ys = [0] + list(range(1, len(dates) + 1)) + [len(dates)]
-        ax.step(xs, ys, where="post", color=STAGE_COLOURS[i % len(STAGE_COLOURS)], lw=2.2,
-                ls=STYLES[i % len(STYLES)], marker=MARKERS[i % len(MARKERS)], markevery=
-                list(range(1, len(dates) + 1)), ms=7, gid=f"adoption:{stage.id}")
-    total = len(status.sites)
-    ax.axhline(total, color="#777777", ls=":", lw=1)
-    ax.text(start, total, f" all {total} sites", va="bottom", fontsize=10, color="#444444")
-    ax.axvline(status.as_of, color=VERMILLION, lw=1.5)
-    ax.axvspan(period.start, period.end + dt.timedelta(days=1), color="#F0F0F0", zorder=0,
-               lw=0)
-    end = max(status.as_of, period.end) + dt.timedelta(days=30)
-    ax.set_xlim(start, end)
-    quarter_axis(ax, start, end, period.convention)
-    ax.set_ylim(0, total * 1.08 + 1)
-    ax.set_ylabel("sites that had entered or completed the stage")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+                color=ENTERED, lw=1.6, ls=(0, (5, 2)), zorder=2, gid=f"entered:{stage.id}")
+        done = completed[stage.id]
+        ax.step([start] + done + [status.as_of],
+                [0] + list(range(1, len(done) + 1)) + [len(done)], where="post",
+                color=BLACK, lw=2.4, marker="o", ms=4.5, zorder=3,
+                markevery=list(range(1, len(done) + 1)), gid=f"adoption:{stage.id}")
+        ax.axvline(status.as_of, color=AS_OF_COLOUR, lw=1.5, zorder=2)
+        ax.set_title(f"{titles[i]}\n{len(dates)} entered, {len(done)} completed",
+                     loc="left", fontsize=TITLE_POINTS, linespacing=1.25)
+        # x labels on the lowest panel of each column only (the axes are shared)
+        below = i + columns < n
+        ax.tick_params(labelbottom=not below, labelleft=i % columns == 0)
+        if i % columns == 0:
+            ax.set_ylabel(f"sites (of {total})")
+    ax0 = flat[0]
+    ax0.set_xlim(start, end)
+    width = (WIDTH - LEFT - RIGHT) / columns
+    quarter_axis(ax0, start, end, period.convention, most=max(2, int(width / 0.55)))
+    ax0.set_ylim(0, total * 1.08 + 0.5)
+    ax0.yaxis.get_major_locator().set_params(integer=True)
 
 
 def page_count(snapshot) -> int:

@@ -17,9 +17,11 @@ from matplotlib.transforms import blended_transform_factory
 from tracker.analysis.domains import LEVEL_RULE, NOT_YET_RATED, scale_of, site_levels
 from tracker.charts.style import (STAGE_COLOURS, WIDTH, caption_text, each_page, has_events,
                                   heading, key_text, label_width, legend_height, level_colours,
-                                  new_figure, pages, say_empty, stage_labels, text_width)
+                                  new_figure, pages, say_empty, shorten, stage_labels,
+                                  text_width)
 
 ROWS_PER_PAGE = 25
+MAX_LABEL = 3.4  # inches at most for a site's name
 MAX_BARS = 40  # past this many sites a bar per site is unreadable: show the spread instead
 
 
@@ -32,16 +34,24 @@ def draw(snapshot, period, only: int | None = None):
                if sites else 0.0 for st in fw.stages}
     if len(sites) > MAX_BARS:
         return [_spread(status, fw, sites, medians, period)] if only in (None, 1) else []
-    left = label_width([s.site for s in sites])
+    # a long site name is cut, so that nine stages keep panels wide enough to read
+    labels = {s.site: shorten(s.site, MAX_LABEL) for s in sites}
+    cut = any(k != v for k, v in labels.items())
+    left = label_width(labels.values())
     panel = (WIDTH - left - 0.3) / len(fw.stages) - 0.15
     names, key = stage_labels(fw, panel - 0.1)
+    # "median 100%" on one line if the panel is wide enough, else on two
+    split = text_width("median 100%", 10) > panel - 0.05
     caption = caption_text(fw, status.as_of, "Dashed line: programme median. A full bar is a "
-                           "stage completed." + key_text(key))
+                           "stage completed." + (" Site names too long for the page end in "
+                                                 "\u2026; status.csv has them in full."
+                                                 if cut else "") + key_text(key))
     figures = []
+    title = f"{status.initiative}: share of checkpoints done by stage, {period.label}"
     for _number, group, page in each_page(pages(sites, ROWS_PER_PAGE), only):
         text = caption + page
-        fig = new_figure(2.2 + 0.3 * max(len(group), 3), left=left, right=0.3, top=1.15,
-                         bottom=0.6, caption=text)
+        fig = new_figure(2.2 + 0.3 * max(len(group), 3), left=left, right=0.3,
+                         top=1.15 + 0.2 * split, bottom=0.6, caption=text, headline=title)
         axes = fig.subplots(1, len(fw.stages), sharey=True, squeeze=False,
                             gridspec_kw={"wspace": 0.15 / panel})[0]
         n = len(group)
@@ -59,18 +69,18 @@ def draw(snapshot, period, only: int | None = None):
                 ax.text(_label_x(v, median, label, xmax / panel), y, label, va="center",
                         fontsize=9)
             ax.axvline(median, color="black", ls="--", lw=1.2, gid="median")
-            ax.set_title(f"{names[i]}\nmedian {medians[stage.id]:.0%}", fontsize=10)
+            ax.set_title(f"{names[i]}\nmedian{chr(10) if split else ' '}"
+                         f"{medians[stage.id]:.0%}", fontsize=10)
             ax.set_xlim(0, xmax)
             ax.set_xticks([0, 1])
             ax.set_xticklabels(["0", "100%"])
         axes[0].set_ylim(-0.6, max(n, 1) - 0.4)
         axes[0].set_yticks(range(n))
-        axes[0].set_yticklabels([s.site for s in reversed(group)])
+        axes[0].set_yticklabels([labels[s.site] for s in reversed(group)])
         axes[0].tick_params(axis="y", length=0)
         if not has_events(status):
             say_empty(axes[len(axes) // 2] if n else axes[0])
-        heading(fig, f"{status.initiative}: share of checkpoints done by stage, "
-                f"{period.label}", text)
+        heading(fig, title, text)
         figures.append(fig)
     return figures
 
@@ -101,7 +111,9 @@ def _spread(status, fw, sites, medians, period):
                            "bar: programme median. Per-site figures are in status.csv."
                            + key_text(key))
     # the per-stage summaries stand above the plot, so the axis ends at 100%
-    fig = new_figure(7.0, left=0.9, right=0.4, top=1.25, bottom=0.7, caption=caption)
+    title = f"{status.initiative}: share of checkpoints done by stage, {period.label}"
+    fig = new_figure(7.0, left=0.9, right=0.4, top=1.25, bottom=0.7, caption=caption,
+                     headline=title)
     ax = fig.add_subplot()
     above = blended_transform_factory(ax.transData, ax.transAxes)
     n = len(sites)
@@ -123,8 +135,7 @@ def _spread(status, fw, sites, medians, period):
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
     ax.set_yticklabels(["0", "25%", "50%", "75%", "100%"])
     ax.set_ylabel("share of the stage's checkpoints done")
-    heading(fig, f"{status.initiative}: share of checkpoints done by stage, {period.label}",
-            caption)
+    heading(fig, title, caption)
     return fig
 
 
@@ -155,8 +166,11 @@ def _levels(status, fw, period):
                            "sub-domain of the domain rated yet. The counts are in compare.csv.")
     top, bottom = 0.6, 0.8
     height = max(1.9 + 0.55 * len(rows), legend_height(handles) + 0.3 + top + bottom)
+    which = "NASSS domain" if fw.id == "nasss" else "domain"
+    headline = (f"{status.initiative}, {period.label}: sites by complexity level, per "
+                f"{which}, as of {status.as_of.isoformat()}")
     fig = new_figure(height, left=left, right=counts_room + legend_room, top=top,
-                     bottom=bottom, caption=caption)
+                     bottom=bottom, caption=caption, headline=headline)
     ax = fig.add_subplot()
     n = max(len(status.sites), 1)
     for r, stage in enumerate(rows):
@@ -184,7 +198,5 @@ def _levels(status, fw, period):
               bbox_to_anchor=(1 + counts_room / plot, 1))
     if not shown:
         say_empty(ax)
-    which = "NASSS domain" if fw.id == "nasss" else "domain"
-    heading(fig, f"{status.initiative}, {period.label}: sites by complexity level, per "
-            f"{which}, as of {status.as_of.isoformat()}", caption)
+    heading(fig, headline, caption)
     return fig

@@ -10,8 +10,8 @@ Up to ``MAX_DETAIL`` assessed sites, each gets a panel of its own, at most
 sub-domain rated yet gets no empty panel: the page's note names it.  Past
 ``MAX_DETAIL``, a page a site is more than anyone reads, so the chart becomes one
 page for the programme: domains x the ends of the quarters in which a sub-domain
-was rated, each cell the sites at each level, drawn as a bar and written out in
-words, sites not yet rated included.
+was rated, each cell the sites' level mix drawn as a bar (sites not yet rated
+included) with one number written, the share of sites rated complex.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from tracker.analysis.domains import LEVEL_RULE, NOT_YET_RATED, scale_of
 from tracker.analysis.periods import quarter_at
-from tracker.charts.style import (WIDTH, caption_text, each_page, has_events, heading,
+from tracker.charts.style import (WIDTH, caption_text, ink_on, text_on, each_page, has_events, heading,
                                   label_width, legend_right, level_colours, new_figure, pages,
                                   say_empty, text_width)
 
@@ -91,6 +91,7 @@ def draw(snapshot, period, only: int | None = None):
         return [_nothing_rated(status, fw, period, unassessed)] if only in (None, 1) else []
     handles = [Patch(facecolor=c, edgecolor=EDGE, label=lvl) for lvl, c in colours.items()]
     handles.append(Patch(facecolor="white", edgecolor=EDGE, label=NOT_YET_RATED))
+    title = f"{status.initiative}: complexity by domain, {period.label}"
     left = label_width([s.title for s in fw.stages], 9)
     right = 0.95 + max(text_width(h.get_label()) for h in handles)
     most = max(1, int((WIDTH - left - right) / CELL))
@@ -107,7 +108,7 @@ def draw(snapshot, period, only: int | None = None):
                                + (f"; the latest {most} dates of each site" if cut else "")
                                + "." + note + page)
         fig = new_figure(0.75 + panel * len(group), left=left, right=right, top=0.8,
-                         bottom=0.45, caption=caption)
+                         bottom=0.45, caption=caption, headline=title)
         axes = fig.subplots(len(group), 1, squeeze=False,
                             gridspec_kw={"hspace": 0.9 / (ROW * len(fw.stages))})[:, 0]
         # one column width on a page, whatever each site's number of dates
@@ -115,7 +116,7 @@ def draw(snapshot, period, only: int | None = None):
         for ax, site in zip(axes, group):
             dates, site_levels = levels[site.site]
             _panel(ax, fw, site.site, dates[-most:], site_levels, colours, columns)
-        heading(fig, f"{status.initiative}: complexity by domain, {period.label}", caption)
+        heading(fig, title, caption)
         axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1),
                        frameon=False)
         figures.append(fig)
@@ -126,7 +127,9 @@ def _nothing_rated(status, fw, period, unassessed):
     """No site has rated a sub-domain: one page that says so, and names the sites."""
     caption = caption_text(fw, status.as_of, "A column for each date a sub-domain was rated."
                            + _unassessed_note(unassessed))
-    fig = new_figure(4.0, left=0.5, right=0.5, top=0.8, bottom=0.3, caption=caption)
+    title = f"{status.initiative}: complexity by domain, {period.label}"
+    fig = new_figure(4.0, left=0.5, right=0.5, top=0.8, bottom=0.3, caption=caption,
+                     headline=title)
     ax = fig.add_subplot()
     ax.set_xticks([])
     ax.set_yticks([])
@@ -134,7 +137,7 @@ def _nothing_rated(status, fw, period, unassessed):
         spine.set_visible(False)
     say_empty(ax, "No events in this period" if not has_events(status)
               else "No sub-domain rated yet")
-    heading(fig, f"{status.initiative}: complexity by domain, {period.label}", caption)
+    heading(fig, title, caption)
     return fig
 
 
@@ -149,7 +152,7 @@ def _panel(ax, fw, site, dates, levels, colours, columns):
                                    facecolor=colours[level] if level else "white",
                                    edgecolor=EDGE, lw=0.6, gid=f"cell:{level or 'none'}"))
             ax.text(x, y, level or NOT_YET_RATED, ha="center", va="center", fontsize=9,
-                    color="black" if level else "#666666")
+                    color=ink_on(colours[level]) if level else text_on("#666666", "white"))
     ax.set_xlim(-0.55, max(columns, 1) - 0.45)
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_yticks(range(n))
@@ -198,34 +201,40 @@ def programme_counts(framework, sites, history, ends) -> dict:
     return counts
 
 
-def _cell_text(got: Counter, names) -> str:
-    return "\n".join(f"{got[level]} {level}" for level in names)
+def cell_text(got: Counter, worst: str) -> str:
+    """The one number a programme cell carries: the share of its sites at the worst level."""
+    total = sum(got.values())
+    return f"{got[worst] / total:.0%} {worst}" if total else "no sites yet"
 
 
 def _programme(status, fw, period, sites, history, scale, colours):
+    """Domains x quarter ends: each cell the level mix as a bar and one number, the share of
+    sites at the worst level ("35% complex"), so that 40 or 200 sites read the same."""
     ids = domain_ids(fw)
     dates = {on for s in sites for cp, on, _ in history.get(s.site, ()) if cp in ids}
     names = (*scale, NOT_YET_RATED)
+    worst = scale[-1]
     rows = list(fw.stages)
     n = len(rows)
     handles = [Patch(facecolor=colours[lvl], edgecolor=EDGE, label=lvl) for lvl in scale]
     handles.append(Patch(facecolor="white", edgecolor=EDGE, hatch="//", label=NOT_YET_RATED))
     left = label_width([s.title for s in rows], 9)
-    title = "sites at each level"
-    # as many quarter columns as the widest cell's words allow
-    widest = max(text_width(f"{len(sites)} {level}", 9) for level in names) + 0.15
+    title = "level mix of the sites"
+    widest = max(text_width(f"100% {worst}", 10), 0.9) + 0.25
     legend_w = 0.95 + max(text_width(x) for x in [*names, title])
     most = max(1, min(QUARTERS, int((WIDTH - left - legend_w) / widest)))
     ends = quarter_ends(period, status.as_of, dates, most)
     counts = programme_counts(fw, sites, history, ends)
     caption = caption_text(fw, status.as_of, f"{len(sites)} sites. A column for each quarter "
                            f"in which a sub-domain was rated (the latest {most} at most), "
-                           "at the quarter's end; each cell counts the sites at each level of "
-                           f"the domain, a site's {LEVEL_RULE.split(': ')[0]} being the most "
-                           "complex of its sub-domains' ratings in force (scaletrack's "
-                           "summary). Per-site figures are in status.csv.")
-    fig, _right = legend_right(1.5 + 1.0 * n, handles, left=left, top=0.75, bottom=0.75,
-                               title=title, caption=caption)
+                           "at the quarter's end. Each cell: the bar splits the sites by their "
+                           f"{LEVEL_RULE.split(': ')[0]} in the domain (the most complex of "
+                           "its sub-domains' ratings in force, scaletrack's summary); the "
+                           f"number is the share of sites at {worst}. The counts at the as-of "
+                           "date are in compare.csv, each site's ratings in status.csv.")
+    heading_text = f"{status.initiative}: complexity by domain, {period.label}"
+    fig, _right = legend_right(1.5 + 0.75 * n, handles, left=left, top=0.75, bottom=0.75,
+                               title=title, caption=caption, headline=heading_text)
     ax = fig.add_subplot()
     cells, faces, blank = [], [], []
     for column in range(len(ends)):
@@ -237,15 +246,15 @@ def _programme(status, fw, period, sites, history, scale, colours):
             for level in names:  # a bar across the cell, split by level, in scale order
                 if got[level]:
                     w = 0.9 * got[level] / total
-                    box = [(x, y + 0.3), (x + w, y + 0.3), (x + w, y + 0.45), (x, y + 0.45)]
+                    box = [(x, y - 0.05), (x + w, y - 0.05), (x + w, y + 0.3), (x, y + 0.3)]
                     if level == NOT_YET_RATED:
                         blank.append(box)
                     else:
                         cells.append(box)
                         faces.append(colours[level])
                     x += w
-            ax.text(column, y + 0.24, _cell_text(got, names), ha="center", va="top",
-                    fontsize=9, linespacing=1.15)
+            ax.text(column, y - 0.12, cell_text(got, worst), ha="center", va="top",
+                    fontsize=10)
     ax.add_collection(PolyCollection(cells, facecolors=faces, edgecolors="white", lw=0.5,
                                      gid="counts"))
     ax.add_collection(PolyCollection(blank, facecolors="white", edgecolors=EDGE, lw=0.5,
@@ -263,5 +272,5 @@ def _programme(status, fw, period, sites, history, scale, colours):
               frameon=False)
     if not has_events(status):
         say_empty(ax)
-    heading(fig, f"{status.initiative}: complexity by domain, {period.label}", caption)
+    heading(fig, heading_text, caption)
     return fig

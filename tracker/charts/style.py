@@ -21,12 +21,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import Kerning
 
-ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = (
-    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
-# Okabe-Ito, with Tol's wine in place of grey, which deuteranopes cannot tell from the
-# reddish purple (tests/test_charts.py measures every pair under simulated CVD)
-WINE = "#882255"
-STAGE_COLOURS = (SKY, ORANGE, GREEN, PURPLE, BLUE, YELLOW, VERMILLION, WINE, BLACK)
+# the colours, and the contrast of text on them, live in tracker.charts.colours
+from tracker.charts.colours import (AS_OF_COLOUR, BLACK, BLUE, GREEN, LEVEL_COLOURS_3,  # noqa: F401,E402
+                                    ORANGE, PERIOD_COLOUR, PURPLE, SKY, STAGE_COLOURS,
+                                    STATUS_COLOURS, TEXT_ON_FILL, VERMILLION, WINE, YELLOW,
+                                    contrast, ink_on, level_colours, luminance, text_on)
+
 GREY = "#BBBBBB"
 SHADE = "#F0F0F0"
 DPI = 150
@@ -49,36 +49,60 @@ RC = {
 }
 
 
-def level_colours(n: int) -> list[str]:
-    """Colours for a rating scale, best first: blue, then orange, vermillion for the worst."""
-    if n <= 1:
-        return [BLUE]
-    ramp = [BLUE, SKY, YELLOW, ORANGE, VERMILLION]
-    if n == 2:
-        return [BLUE, VERMILLION]
-    if n == 3:
-        return [BLUE, ORANGE, VERMILLION]
-    return [ramp[round(i * (len(ramp) - 1) / (n - 1))] for i in range(n)]
-
-
 def new_figure(height: float, width: float = WIDTH, *, left: float = 1.0, right: float = 0.4,
-               top: float = 0.8, bottom: float = 0.9, caption: str = "") -> Figure:
+               top: float = 0.8, bottom: float = 0.9, caption: str = "",
+               headline: str = "") -> Figure:
     """A figure whose axes area leaves fixed margins, given in inches.
 
     ``bottom`` is the room for tick labels; the caption's own height (it is
-    wrapped to the page's width) is added below that.
+    wrapped to the page's width) is added below that.  ``headline``, the title
+    ``heading`` will write, adds the room of its second line when it needs one.
 
     Margins are set by hand rather than by a layout engine: constrained layout
     draws every figure twice, which doubled the time of a 200-site report.
     """
-    extra = caption_height(caption, width)
+    text, note = fit_headline(headline, width)
+    extra = caption_height(caption + note, width)
+    above = TITLE_LINE * text.count("\n")
     bottom += extra
-    height = max(3.0, height + extra)
+    top += above
+    height = max(3.0, height + extra + above)
     fig = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
                         bottom=bottom / height)
     return fig
+
+
+TITLE_PT = 14
+TITLE_LINE = TITLE_PT * 1.2 / 72 + 0.02  # inches a second line of the title takes
+
+
+def title_room(start: str, width: float = WIDTH) -> float:
+    """Inches a title beginning with ``start`` and ending with the longest period label
+    takes beyond its first line: what a chart that pages before it knows its period
+    (``page_count``) keeps free for it."""
+    return TITLE_LINE * fit_headline(start + "2026/27 Q4 (Dec 2026-Feb 2027)",
+                                     width)[0].count("\n")
+
+
+def fit_headline(title: str, width: float = WIDTH) -> tuple[str, str]:
+    """The title as drawn, and what the caption adds for it.
+
+    A title wraps to a second line; one that would need a third (an 80-character
+    initiative name with a long chart title, or a name with no spaces) is cut
+    to two lines ending in an ellipsis, and the caption gives it in full.
+    """
+    if not title:
+        return "", ""
+    room = width - 0.3
+    lines = wrap(title, room, TITLE_PT, bold=True).split("\n")
+    if len(lines) <= 2:
+        return "\n".join(lines), ""
+    last = lines[1]
+    while last and text_width(last + "…", TITLE_PT, True) > room:
+        last = last[:-1]
+    return f"{lines[0]}\n{last.rstrip()}…", f" Title in full: {title}."
 
 
 @functools.lru_cache(maxsize=8192)
@@ -233,6 +257,15 @@ def _pieces(word: str, inches: float, points: float, bold: bool) -> list[str]:
     return pieces + [piece] if piece else pieces
 
 
+def shorten(text: str, inches: float, points: float = 10) -> str:
+    """``text`` cut to ``inches`` with an ellipsis when it is wider (else as it is)."""
+    if text_width(text, points) <= inches:
+        return text
+    while text and text_width(text + "\u2026", points) > inches:
+        text = text[:-1]
+    return text.rstrip() + "\u2026"
+
+
 def say_empty(ax, what: str = "No events in this period") -> None:
     """An empty period or programme says so in words, in the middle of the plot."""
     ax.text(0.5, 0.5, what, transform=ax.transAxes, ha="center", va="center", fontsize=14,
@@ -240,12 +273,16 @@ def say_empty(ax, what: str = "No events in this period") -> None:
 
 
 def heading(fig: Figure, title: str, caption: str) -> None:
-    """A title that states the initiative and period, a caption with framework and as-of."""
+    """A title that states the initiative and period, a caption with framework and as-of.
+
+    The title is fitted as ``new_figure`` planned it (``fit_headline``): give
+    both the same title and caption."""
     height, width = fig.get_figheight(), fig.get_figwidth()
-    fig.text(0.01, 1 - 0.12 / height, title, fontsize=14, fontweight="bold", ha="left",
-             va="top")
-    fig.text(0.01, 0.06 / height, wrap(caption, width * 0.97, MIN_PT), fontsize=MIN_PT,
-             color="#333333", ha="left", va="bottom", linespacing=1.3)
+    text, note = fit_headline(title, width)
+    fig.text(0.01, 1 - 0.12 / height, text, fontsize=TITLE_PT, fontweight="bold", ha="left",
+             va="top", linespacing=1.1, gid="title")
+    fig.text(0.01, 0.06 / height, wrap(caption + note, width * 0.97, MIN_PT), fontsize=MIN_PT,
+             color="#333333", ha="left", va="bottom", linespacing=1.3, gid="caption")
 
 
 def caption_height(caption: str, width: float = WIDTH) -> float:
@@ -274,6 +311,19 @@ def save(fig: Figure, path: Path) -> Path:
         fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None},
                     pil_kwargs={"compress_level": 1})
     return path
+
+
+def pages_by_height(items: list, heights: list[float], most: float) -> list[list]:
+    """Evenly filled pages (as ``pages``) none of whose items add up to more than
+    ``most``: the fewest pages for which such an even split exists."""
+    count = max(1, -(-int(sum(heights) * 1000) // int(most * 1000)))
+    index = {id(x): h for x, h in zip(items, heights)}
+    while True:
+        groups = pages(items, max(1, -(-len(items) // count)))
+        if all(sum(index[id(x)] for x in g) <= most + 1e-9 for g in groups) \
+                or count >= len(items):
+            return groups
+        count += 1
 
 
 def pages(items: list, per_page: int = LANES_PER_PAGE) -> list[list]:
@@ -320,8 +370,19 @@ def legend_height(handles, points: float = 10) -> float:
     return lines * 1.2 * em + len(handles) * 0.5 * em + 0.35
 
 
+def keep_gids(legend, handles):
+    """Give a legend's drawn entries the gids of the handles they were made from (matplotlib
+    copies colours, not gids): an entry marked "no-colour" shows a shape or pattern whose
+    colour is not its meaning (the colour test leaves it out)."""
+    for source, drawn in zip(handles, legend.legend_handles):
+        if drawn is not None:
+            drawn.set_gid(source.get_gid())
+    return legend
+
+
 def legend_right(height: float, handles, *, left: float, top: float, bottom: float,
-                 title: str = "", width: float = WIDTH, caption: str = ""):
+                 title: str = "", width: float = WIDTH, caption: str = "",
+                 headline: str = ""):
     """A figure with a legend column at the right, as wide as its longest entry and
     never taller than the plot beside it: the one layout rule for side legends.
 
@@ -331,11 +392,11 @@ def legend_right(height: float, handles, *, left: float, top: float, bottom: flo
     right = 0.95 + max(text_width(x) for x in labels)
     needed = legend_height(handles) + (0.3 if title else 0) + top + bottom
     fig = new_figure(max(height, needed), width, left=left, right=right, top=top,
-                     bottom=bottom, caption=caption)
+                     bottom=bottom, caption=caption, headline=headline)
     return fig, right
 
 
-def quarter_axis(ax, lo, hi, convention: str) -> None:
+def quarter_axis(ax, lo, hi, convention: str, most: int = 16) -> None:
     """Ticks at the start of each quarter from ``lo`` to ``hi``, labelled "Q3 / 2026"
     (or the financial year), whatever the span: a few days' range gets one quarter
     tick, not a crowd of dates."""
@@ -346,7 +407,7 @@ def quarter_axis(ax, lo, hi, convention: str) -> None:
     while q <= hi:
         ticks.append(q)
         q = add_months(q, 3)
-    step = max(1, -(-len(ticks) // 16))  # at most 16 labels across the page
+    step = max(1, -(-len(ticks) // most))  # at most 16 labels across the page
     ticks = ticks[::step]
     ax.set_xticks(ticks)
     ax.set_xticklabels([quarter_label(t, convention) for t in ticks])
@@ -360,8 +421,9 @@ def quarter_label(day, convention: str) -> str:
     return f"Q{(day.month - 1) // 3 + 1}\n{day.year}"
 
 
-def row_labels(ax, labels, fontsize: float = 10, pad: float = 3.5) -> None:
-    """Name the rows 0..n-1 (labels given top row first), left of the axes.
+def row_labels(ax, labels, fontsize: float = 10, pad: float = 3.5, at=None) -> None:
+    """Name the rows 0..n-1 (labels given top row first), left of the axes; ``at``
+    gives each label's y in data units instead.
 
     Plain texts, not tick labels: an axis builds two lines, two texts and a
     grid line for every tick and measures each label twice when it is drawn,
@@ -374,8 +436,8 @@ def row_labels(ax, labels, fontsize: float = 10, pad: float = 3.5) -> None:
     where = blended_transform_factory(ax.transAxes, ax.transData) + move
     n = len(labels)
     for i, label in enumerate(labels):
-        ax.text(0, n - 1 - i, label, transform=where, ha="right", va="center",
-                fontsize=fontsize, clip_on=False, gid="row-label")
+        ax.text(0, n - 1 - i if at is None else at[i], label, transform=where, ha="right",
+                va="center", fontsize=fontsize, clip_on=False, gid="row-label")
 
 
 def column_labels(ax, labels, fontsize: float = 9, pad: float = 3.5) -> None:

@@ -61,14 +61,24 @@ def _period(quarter, start, end, as_of):
 def chart(app, kind, output, quarter, start, end, as_of, initiative):
     """Draw one chart as a PNG: timeline, gaps, compare, complexity or adoption.
 
-    timeline: a lane per site with stage bands and done, planned and blocked
-    markers. gaps: sites x checkpoints. compare: share done per stage and site
-    (NASSS: sites at each level per domain). adoption: sites entering and
-    completing each stage over time. complexity: NASSS domains x the dates a
-    sub-domain was rated. The as-of date defaults to the period's end (or today).
-    A chart with more sites than fit on a slide (a timeline with more than 25) is
-    split into pages: '-o x.png' then writes x-1.png, x-2.png... and prints the
-    name of every file it wrote.
+    Each chart answers one question:
+
+    \b
+      timeline    Where is each site, stage by stage, and what is planned?
+      gaps        Gaps by site: what stands between each site and its next stage?
+      compare     How far has each site got in each stage, against the programme?
+      adoption    How fast are sites entering and completing each stage?
+      complexity  (NASSS) How has each domain's complexity moved over time?
+
+    timeline: a lane per site, stage bands, done, planned and blocked marks.
+    gaps: sites x checkpoints, and each site's overdue plan, stalled, slow and
+    key social care barriers marked and written (NASSS: sub-domains rated
+    complex or not yet rated). compare: share done per stage (NASSS: sites at
+    each level per domain). adoption: a panel per stage. complexity: a panel
+    per site; past 12 sites, the share of sites rated complex each quarter.
+    The as-of date defaults to the period's end (or today). A chart with more
+    sites than fit on a slide is split into pages: '-o x.png' then writes
+    x-1.png, x-2.png... and prints the name of every file it wrote.
 
     \b
     Example:
