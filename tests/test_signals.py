@@ -89,6 +89,8 @@ def test_interrupting_a_large_import_writes_nothing(db_url, tmp_path, sig, to_gr
 
 
 def test_what_was_kept_is_said(tmp_path, monkeypatch):
+    import logging
+
     from tracker import interrupts
 
     interrupts.install()
@@ -98,5 +100,6 @@ def test_what_was_kept_is_said(tmp_path, monkeypatch):
         assert interrupts.closing_line() == ("Interrupted; already finished and kept: "
                                              "report-2026Q1")
     finally:
+        logging.disable(logging.NOTSET)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -45,6 +45,11 @@ def _handler(signum, _frame) -> None:
     _count += 1
     if _count == 1:
         _first = signum
+        # What is left is cleanup: a connection cut off mid-query (psycopg's pipeline)
+        # makes SQLAlchemy's pool log a traceback as it resets it; that is not news.
+        import logging
+
+        logging.disable(logging.CRITICAL)
         raise Interrupted(signum)
     if _count >= 3:
         os._exit(128 + signum)
