@@ -157,7 +157,7 @@ def test_a_report_replaces_the_previous_reports_pages(run, tmp_path):
     run("report", "--quarter", "2026Q1", "--out", str(out))
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "adoption.png", "compare.csv", "compare.png", "gaps.csv", "gaps.png", "my-notes.txt",
-        "report.md", "status.csv", "timeline.png"]
+        "report.html", "report.md", "status.csv", "timeline.png"]
 
 
 @pytest.mark.slow

@@ -145,8 +145,10 @@ def _mkdir(folder: Path, shown) -> None:
 
 @contextlib.contextmanager
 def atomic(path: str | os.PathLike, mode: str = "wb", encoding: str | None = None,
-           newline: str | None = None) -> Iterator:
-    """A file object for ``path``; on a clean exit it replaces ``path`` whole."""
+           newline: str | None = None, new: bool = False) -> Iterator:
+    """A file object for ``path``; on a clean exit it replaces ``path`` whole.  With
+    ``new``, an existing ``path`` is never replaced (``FileExistsError``, even when the
+    name was taken while the file was being written): the export made before a deletion."""
     target = check_target(path)
     existed = target.exists()
     _mkdir(target.parent, path)
@@ -159,7 +161,10 @@ def atomic(path: str | os.PathLike, mode: str = "wb", encoding: str | None = Non
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temp, _new_file_mode(target))
-        os.replace(temp, target)
+        if new:
+            _publish_new(temp, target)
+        else:
+            os.replace(temp, target)
         temp = None
         _fsync_folder(target.parent)
         note_kept(os.fspath(path))
@@ -180,6 +185,21 @@ def write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> P
     with atomic(path, "w", encoding=encoding, newline="") as out:
         out.write(text)
     return Path(path)
+
+
+def _publish_new(temp: Path, target: Path) -> None:
+    """Give ``temp`` the name ``target`` only if no file has it (a hard link fails rather
+    than replaces); where links are not supported, check and rename."""
+    try:
+        os.link(temp, target)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links
+        if target.exists():
+            raise FileExistsError(errno.EEXIST, "file exists", str(target)) from None
+        os.replace(temp, target)
+        return
+    os.unlink(temp)
 
 
 def commit_file(temp: Path, target: Path) -> Path:

@@ -13,10 +13,8 @@ anything was recorded in the initiative after the export read it.
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,38 +48,11 @@ def default_path(name: str, folder: Path, today: dt.date | None = None) -> Path:
 def write_durably(rows, path: Path) -> Exported:
     """Write the export beside ``path``, flush it to the disk, then give it its name
     (never over an existing file) and flush the folder: once this returns, the file is
-    whole and survives a crash or a power cut."""
-    folder = path.parent
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            written = write_export(rows, out, "csv")
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            os.link(temp, path)  # fails, rather than replaces, if the name was taken meanwhile
-            os.unlink(temp)
-        except FileExistsError:
-            raise
-        except OSError:  # a file system without hard links
-            if path.exists():
-                raise FileExistsError(errno.EEXIST, "file exists", str(path)) from None
-            os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # a folder cannot be opened on some systems; the file is synced
-        return written
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return written
+    whole and survives a crash or a power cut (``outputs.atomic`` with ``new``)."""
+    from tracker.outputs import atomic
+
+    with atomic(path, "w", encoding="utf-8", newline="", new=True) as out:
+        return write_export(rows, out, "csv")
 
 
 def delete_initiative(store: Store, name: str, path: str | Path | None = None,

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing
 import os
 from copy import copy
-import tempfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -33,6 +31,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from tracker import children
 from tracker.returns import layout
 from tracker.returns.making import SiteReturn, words
 
@@ -235,17 +234,12 @@ def draw(r: SiteReturn) -> Workbook:
 
 
 def write_workbook(wb: Workbook, path: Path) -> None:
-    """Save a workbook under a temporary name beside ``path``, then rename it into place:
-    a reader never sees half a file."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    try:
-        wb.save(temp)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Save a workbook whole or not at all (``outputs.atomic``: a temporary file beside
+    ``path``, synced and renamed into place; never over a link or the database)."""
+    from tracker.outputs import atomic
+
+    with atomic(path) as out:
+        wb.save(out)
 
 
 def is_return(path: Path) -> bool:
@@ -278,11 +272,18 @@ def write_returns(returns, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = list(zip(returns.returns, targets))
     workers = min(os.cpu_count() or 1, 4, len(jobs) // PER_WORKER)
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if workers > 1 and children.can_fork():
         # Forked workers inherit the returns; each draws a fixed share and reports back
-        # only that it is done (an exception in one is raised here).
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pool.map(_draw_all, [jobs[i::workers] for i in range(workers)])
+        # only that it is done (an exception in one is raised here).  They ignore
+        # Ctrl-C and are killed and reaped by this process whatever happens.
+        running: list = []
+        try:
+            for i in range(workers):
+                children.fork(running, _draw_all, jobs[i::workers])
+            for _ in children.results(running):
+                pass
+        finally:
+            children.kill_all(running)
     else:
         _draw_all(jobs)
     return targets
