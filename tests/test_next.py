@@ -544,7 +544,7 @@ def test_next_after_each_completed_stage_names_the_next_stage_plainly(store, run
         expected.append(f"{name}: {nxt.title}, {n} of {n} left")
         if k + 2 < len(stages):
             name = f"Site {k + 1:02d}+"
-            add_site(store, "Scale", name)
+            add_site(store, "Scale", name, force=True)  # one typo from the site above
             log_batch(store, "Scale", [{**e, "site": name}
                                        for e in _completing(framework, k, extra=k + 2)])
             expected.append(f"{name}: {nxt.title}, {n} of {n} left (it already has records "

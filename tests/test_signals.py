@@ -29,7 +29,7 @@ def programme(url: str, tmp_path) -> None:
         for s in range(SITES):
             for cp in ("set-up.baseline", "set-up.target-defined"):
                 w.writerow([f"Site {s:02d}", cp, "done", "", "2026-02-01", "", ""])
-    r = scaletrack(url, "events", "import", str(path))
+    r = scaletrack(url, "events", "import", str(path), "--add-sites")
     assert r.returncode == 0, r.stderr
 
 

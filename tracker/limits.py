@@ -30,6 +30,7 @@ LIMITS = {
     "content_hash": 64,
     "change_field": 20,
     "kind": 16,
+    "uid": 36,              # a stable identifier: a UUID written out
 }
 
 

@@ -255,7 +255,8 @@ def import_events(app, path, dry_run, add_sites, initiative):
         from tracker.errors import TrackerError
 
         try:
-            return import_events.callback.__wrapped__(app, str(spooled), dry_run, initiative)
+            return import_events.callback.__wrapped__(app, str(spooled), dry_run, add_sites,
+                                                         initiative)
         except TrackerError as exc:
             raise CliError(str(exc).replace(str(spooled), "standard input"),
                            exc.exit_code) from None

@@ -127,7 +127,10 @@ def _batches(store: Store, initiative_name: str | None) -> Iterator[list[tuple] 
                          None, None, None, None, None, None, region, initiative_uid, uid,
                          None))
         yield rows
-        # A retired site's row: the date in occurred_on, who recorded it and when.
+        # A retired site's row: the date in occurred_on, who recorded it and when.  These
+        # come last, after the records: an import then checks each retirement as 'site
+        # retire' does, against the records in force (a retracted event dated after the
+        # retirement is no obstacle), instead of refusing every later-dated row it meets.
         recorded = {site_id: (at, by) for site_id, at, by in session.execute(
             select(SiteChange.site_id, SiteChange.recorded_at, SiteChange.recorded_by)
             .where(SiteChange.initiative_id == initiative.id,
@@ -138,7 +141,7 @@ def _batches(store: Store, initiative_name: str | None) -> Iterator[list[tuple] 
             rows.append((None, *head, name, None, None, "retired", None, retired_on.isoformat(),
                          _stamp(at) if at else None, by, None, None, None, None, None, None,
                          None, None, None))
-        yield rows
+        retired_rows = rows
         yield merged_rows(session, initiative.id, head)
         connection = session.connection()
         dialect = connection.dialect.name
@@ -164,6 +167,7 @@ def _batches(store: Store, initiative_name: str | None) -> Iterator[list[tuple] 
                        in batch]
         finally:
             cursor.close()
+        yield retired_rows
 
 
 def merged_rows(session, initiative_id: int, head: tuple) -> list[tuple]:

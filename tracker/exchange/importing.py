@@ -46,6 +46,7 @@ from tracker.store.initiatives import former_initiative_keys
 from tracker.store.merged import merge_map
 from tracker.store.queries import (former_names, framework_of, name_key, resolve_initiative,
                                    sites)
+from tracker.store.records import withdrawn_ids
 from tracker.store.schema import Event, Site, SiteChange, new_uid, utcnow
 from tracker.store.writes import retirement_refused
 
@@ -192,6 +193,7 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         ledger = SiteLedger([s.name for s in sites(session, found)], add_sites)
         merges: list = []
         retirements: list = []
+        late: list = []  # records dated on or after their site's retirement
         held = conn.exec_driver_sql(_select_sql(
             conn, "SELECT coalesce(max(id), 0) FROM events WHERE initiative_id = {}"),
             (initiative.id,)).scalar()
@@ -291,10 +293,10 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 then = None if sid != then.site_id else then
             off = retired.get(site_key) if then is None else None
             if off and values[4] != "retract" and str(values[6]) >= off:
-                what = "plans" if kind == "plan" else "events"
-                _problem(result, line, f"site '{site_name}' was retired on {off}: it takes no "
-                                       f"{what} dated on or after that ({values[6]} given)")
-                continue
+                # refused at the end unless the record does not count once the file is in
+                # (the file retracts it, or it is this database's own retracted record)
+                late.append((line, kind, site_name, off, str(values[6]), source_id,
+                             values[13]))
             if sid is None:
                 values[1] = site_id(site_name, line=line)
             else:  # the common case, kept to a look-up or two a row
@@ -364,6 +366,8 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
                                    idempotency_key=f"import-retired:{site.id}:{on.isoformat()}"))
             session.flush()
             result.retired_sites.append(site.name)
+        if late:
+            _refuse_late(session, result, initiative.id, late, held)
         for line, text in ledger.problems():
             _problem(result, line, text)
         if result.problem_count:
@@ -433,6 +437,26 @@ def _plans(conn, result: ImportResult, plans: list, ids: _Ids, held: int, insert
 def _text(value):
     """A value as comparable text: dates in ISO form, however the driver gave them."""
     return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _refuse_late(session: Session, result: ImportResult, initiative_id: int, late: list,
+                 held: int) -> None:
+    """A retired site takes no records dated on or after its retirement, unless the record
+    does not count: a retracted event may be dated after the retirement, as 'site retire'
+    allows, and an export holds it with its retraction after it."""
+    withdrawn = withdrawn_ids(session, initiative_id)
+    keys = {row[-1] for row in late}
+    by_key = dict(session.execute(select(Event.idempotency_key, Event.id).where(
+        Event.initiative_id == initiative_id, Event.idempotency_key.in_(keys))).all())
+    for line, kind, site, off, day, source_id, key in late:
+        record = by_key.get(key)
+        if record is None and source_id and int(source_id) <= held:
+            record = int(source_id)  # this database's own record, already held
+        if record is not None and record in withdrawn:
+            continue
+        what = "plans" if kind == "plan" else "events"
+        _problem(result, line, f"site '{site}' was retired on {off}: it takes no {what} "
+                               f"dated on or after that ({day} given)")
 
 
 def _retract(conn, result: ImportResult, prefix: str, retractions: list, ids: _Ids,

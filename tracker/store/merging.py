@@ -17,7 +17,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import BadInput
@@ -71,10 +71,11 @@ def _counts(session: Session, site: Site) -> tuple[int, int]:
     """Events and plans of ``site`` and of the sites already merged into it."""
     ids = [site.id] + [k for k, v in merge_map(session, site.initiative_id).items()
                        if v == site.id]
-    counts = dict(session.execute(
-        select(Event.kind == "plan", func.count()).where(Event.site_id.in_(ids))
-        .group_by(Event.kind == "plan")).all())
-    return counts.get(False, 0), counts.get(True, 0)
+    is_plan = case((Event.kind == "plan", 1), else_=0)
+    events, plans = session.execute(
+        select(func.count() - func.coalesce(func.sum(is_plan), 0),
+               func.coalesce(func.sum(is_plan), 0)).where(Event.site_id.in_(ids))).one()
+    return events, plans
 
 
 def merge_plan(store: Store, initiative_name: str | None, source: str,

@@ -70,7 +70,7 @@ class Initiative(Base):
     started_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     # Nullable only in the database (migration 0006); every row written has one.
-    uid: Mapped[str | None] = mapped_column(String(36), nullable=True, default=new_uid)
+    uid: Mapped[str | None] = mapped_column(String(_MAX["uid"]), nullable=True, default=new_uid)
     # Made by 'scaletrack demo', which may replace it; no other initiative is ever touched.
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
@@ -117,7 +117,7 @@ class Site(Base):
     # From this date on the site is counted in no analysis and takes no new events.
     retired_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     # The site's stable identifier (see ``new_uid``), unique within its initiative.
-    uid: Mapped[str | None] = mapped_column(String(36), nullable=True, default=new_uid)
+    uid: Mapped[str | None] = mapped_column(String(_MAX["uid"]), nullable=True, default=new_uid)
     # The site this one was merged into (a typo site into the real one): its events,
     # plans and ratings count as that site's, and it appears nowhere else.  Its own
     # rows are never changed, so clearing this undoes the merge (``store.merging``).
