@@ -73,7 +73,7 @@ def build(url: str, n_sites: int, per_site: int, seed: int = 7) -> int:
     from tracker.catalog import Catalog
     from tracker.store import Store
     from tracker.store.schema import Event, Site
-    from tracker.store.writes import create_initiative
+    from tracker.store.initiatives import create_initiative
 
     store = Store.open(url)
     catalog = Catalog()

@@ -54,7 +54,7 @@ def build_phased(path: Path, framework_id: str, n_sites: int, per_site: int,
     the report it feeds): sites move through the stages at random speeds."""
     from tracker.catalog import Catalog
     from tracker.store import Store
-    from tracker.store.writes import create_initiative
+    from tracker.store.initiatives import create_initiative
 
     store = Store.open(str(path))
     catalog = Catalog()
@@ -108,7 +108,7 @@ def build_nasss(db: Path, n_sites: int, seed: int = 5) -> int:
     from tracker.catalog import Catalog
     from tracker.exchange import import_file
     from tracker.store import Store
-    from tracker.store.writes import create_initiative
+    from tracker.store.initiatives import create_initiative
 
     catalog = Catalog()
     fw = catalog.for_initiative("nasss")

@@ -11,7 +11,9 @@ import pytest
 
 from tracker.analysis.load import snapshot
 from tracker.catalog import Catalog, Framework, builtin_dir, validate_file, validate_text
-from tracker.store.writes import add_site, create_initiative, log_event
+from tracker.store.initiatives import create_initiative
+from tracker.store.sites import add_site
+from tracker.store.writes import log_event
 
 DATA = Path(__file__).parent / "data"
 BUILTIN_FILES = sorted(p.name for p in builtin_dir().iterdir() if p.name.endswith(".toml"))

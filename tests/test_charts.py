@@ -13,7 +13,9 @@ from tracker import charts
 from tracker.analysis.load import snapshot
 from tracker.analysis.periods import parse_quarter
 from tracker.catalog import Catalog
-from tracker.store.writes import add_site, create_initiative, log_event, set_plan
+from tracker.store.initiatives import create_initiative
+from tracker.store.sites import add_site
+from tracker.store.writes import log_event, set_plan
 
 D = dt.date
 Q = parse_quarter("2026Q2")

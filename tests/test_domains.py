@@ -30,7 +30,9 @@ from tracker.analysis.load import snapshot
 from tracker.analysis.periods import parse_quarter
 from tracker.catalog import Catalog
 from tracker.report import summarise
-from tracker.store.writes import add_site, create_initiative, log_event
+from tracker.store.initiatives import create_initiative
+from tracker.store.sites import add_site
+from tracker.store.writes import log_event
 
 D = dt.date
 AS_OF = D(2026, 6, 30)

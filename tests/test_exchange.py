@@ -18,7 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker.exchange import COLUMNS, neutralise, restore, schema
-from tracker.store.writes import add_site, create_initiative, log_event, retract_event, set_plan
+from tracker.store.initiatives import create_initiative
+from tracker.store.retractions import retract_event
+from tracker.store.sites import add_site
+from tracker.store.writes import log_event, set_plan
 
 D = dt.date
 

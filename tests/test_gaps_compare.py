@@ -32,8 +32,10 @@ from tracker.analysis.domains import domain_views
 from tracker.analysis.gaps import compute_gaps
 from tracker.analysis.load import snapshot
 from tracker.catalog import Catalog
-from tracker.store.writes import (add_site, create_initiative, log_event, retract_event,
-                                  set_plan)
+from tracker.store.initiatives import create_initiative
+from tracker.store.retractions import retract_event
+from tracker.store.sites import add_site
+from tracker.store.writes import log_event, set_plan
 
 D = dt.date
 AS_OF = D(2026, 6, 30)

@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 
 from conftest import Run
 from tracker.exchange import neutralise, restore
-from tracker.store.writes import add_site, create_initiative, log_event, retract_event, set_plan
+from tracker.store.initiatives import create_initiative
+from tracker.store.retractions import retract_event
+from tracker.store.sites import add_site
+from tracker.store.writes import log_event, set_plan
 
 D = dt.date
 

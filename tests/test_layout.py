@@ -23,7 +23,9 @@ from tracker.analysis.load import snapshot
 from tracker.analysis.periods import parse_quarter
 from tracker.catalog import Catalog
 from tracker.store import Store
-from tracker.store.writes import add_site, create_initiative, log_batch, set_plan
+from tracker.store.initiatives import create_initiative
+from tracker.store.sites import add_site
+from tracker.store.writes import log_batch, set_plan
 
 from conftest import DATA
 

@@ -19,7 +19,10 @@ from sqlalchemy import insert, select
 from tracker.exchange import COLUMNS, export, export_rows, write_export
 from tracker.store.listing import LIST_COLUMNS, TABLE_COLUMNS, list_events
 from tracker.store.schema import Event, FrameworkSnapshot, Initiative, Site
-from tracker.store.writes import add_site, create_initiative, log_event, retract_event, set_plan
+from tracker.store.initiatives import create_initiative
+from tracker.store.retractions import retract_event
+from tracker.store.sites import add_site
+from tracker.store.writes import log_event, set_plan
 from tracker.streamed import write_rows, write_tuples
 from tracker.tables import render
 from tracker.views import write_event_list

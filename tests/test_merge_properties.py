@@ -24,8 +24,10 @@ from tracker.exchange import export_rows, export_to_file, import_file
 from tracker.store import Store
 from tracker.store.initiatives import rename_initiative
 from tracker.store.merging import merge_sites, unmerge_site
-from tracker.store.writes import (add_site, create_initiative, log_event, rename_site,
-                                  retire_site, retract_event, set_plan)
+from tracker.store.initiatives import create_initiative
+from tracker.store.retractions import retract_event
+from tracker.store.sites import add_site, rename_site, retire_site
+from tracker.store.writes import log_event, set_plan
 from tracker.views import compare_document, status_document
 
 START = dt.date(2026, 1, 1)

@@ -46,8 +46,10 @@ import pytest
 from tracker.analysis.load import snapshot
 from tracker.analysis.next_steps import NextItem, SiteNext, next_steps, site_next_steps
 from tracker.errors import BadInput, UnknownName
-from tracker.store.writes import (add_site, create_initiative, log_batch, log_event,
-                                  retract_event, set_plan)
+from tracker.store.initiatives import create_initiative
+from tracker.store.retractions import retract_event
+from tracker.store.sites import add_site
+from tracker.store.writes import log_batch, log_event, set_plan
 
 D = dt.date
 AS_OF = D(2026, 6, 30)

@@ -23,7 +23,10 @@ from tracker.analysis.gaps import compute_gaps
 from tracker.analysis.load import snapshot
 from tracker.catalog import Catalog
 from tracker.store import Store
-from tracker.store.writes import add_site, create_initiative, log_batch, log_event, retract_event
+from tracker.store.initiatives import create_initiative
+from tracker.store.retractions import retract_event
+from tracker.store.sites import add_site
+from tracker.store.writes import log_batch, log_event
 from tracker.views import compare_document, status_document
 
 START = dt.date(2026, 1, 1)

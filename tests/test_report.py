@@ -7,7 +7,9 @@ import datetime as dt
 
 import pytest
 
-from tracker.store.writes import add_site, create_initiative, log_event, set_plan
+from tracker.store.initiatives import create_initiative
+from tracker.store.sites import add_site
+from tracker.store.writes import log_event, set_plan
 
 D = dt.date
 

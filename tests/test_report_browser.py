@@ -28,7 +28,9 @@ from click.testing import CliRunner
 from tracker.catalog import Catalog
 from tracker.cli import cli
 from tracker.store import Store
-from tracker.store.writes import add_site, create_initiative, log_event
+from tracker.store.initiatives import create_initiative
+from tracker.store.sites import add_site
+from tracker.store.writes import log_event
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).parent.parent

@@ -18,7 +18,9 @@ from hypothesis import given, settings, strategies as st
 
 from tracker.catalog import Catalog
 from tracker.report_render import md_escape
-from tracker.store.writes import add_site, create_initiative, log_event
+from tracker.store.initiatives import create_initiative
+from tracker.store.sites import add_site
+from tracker.store.writes import log_event
 
 D = dt.date
 HOSTILE_SITE = "[Leeds](https://evil.example)"

@@ -59,7 +59,9 @@ def test_a_retried_log_never_duplicates_its_event(store, catalog):
     from sqlalchemy import func, select
 
     from tracker.store.schema import Event
-    from tracker.store.writes import add_site, create_initiative, log_event
+    from tracker.store.initiatives import create_initiative
+    from tracker.store.sites import add_site
+    from tracker.store.writes import log_event
 
     create_initiative(store, catalog, "Mini", "mini")
     add_site(store, "Mini", "North")

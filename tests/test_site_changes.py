@@ -335,7 +335,8 @@ def test_retire_refusals(three):
 def test_a_retried_change_is_recorded_once(store, catalog):
     """A write retried after its first attempt committed (a lost acknowledgement) finds
     its own rows by their key, instead of failing or recording the change twice."""
-    from tracker.store.writes import add_site, create_initiative, rename_site, retire_site
+    from tracker.store.initiatives import create_initiative
+    from tracker.store.sites import add_site, rename_site, retire_site
 
     create_initiative(store, catalog, "Mini", "mini")
     add_site(store, "Mini", "North", joined_on=dt.date(2026, 1, 1))

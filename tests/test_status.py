@@ -42,7 +42,10 @@ import json
 import pytest
 
 from tracker.analysis.load import snapshot
-from tracker.store.writes import add_site, create_initiative, log_event, retract_event
+from tracker.store.initiatives import create_initiative
+from tracker.store.retractions import retract_event
+from tracker.store.sites import add_site
+from tracker.store.writes import log_event
 
 D = dt.date
 AS_OF = D(2026, 6, 30)

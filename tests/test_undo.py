@@ -269,7 +269,8 @@ def test_report_takes_o_and_the_as_of_help_names_the_quarters_last_day(mini, tmp
 
 def test_a_chart_of_several_pages_names_every_file_it_wrote(mini, tmp_path):
     from tracker.store import Store
-    from tracker.store.writes import add_site, log_batch
+    from tracker.store.sites import add_site
+    from tracker.store.writes import log_batch
 
     store = Store.open(mini.url)
     try:

@@ -25,8 +25,10 @@ from tracker.catalog import Catalog
 from tracker.errors import Conflict
 from tracker.store import Store
 from tracker.store.records import Retractions
-from tracker.store.writes import (add_site, create_initiative, log_event, retract_event,
-                                  set_plan)
+from tracker.store.initiatives import create_initiative
+from tracker.store.retractions import retract_event
+from tracker.store.sites import add_site
+from tracker.store.writes import log_event, set_plan
 
 START = dt.date(2026, 1, 1)
 AS_OF = dt.date(2026, 6, 30)

@@ -25,8 +25,10 @@ from tracker.catalog import Catalog
 from tracker.errors import BadInput
 from tracker.store import Store
 from tracker.store.initiatives import delete_rows, demo_initiatives, initiative_names
-from tracker.store.writes import (add_site, create_initiative, log_batch, log_event,
-                                  retract_event, set_plan)
+from tracker.store.initiatives import create_initiative
+from tracker.store.retractions import retract_event
+from tracker.store.sites import add_site
+from tracker.store.writes import log_batch, log_event, set_plan
 
 DEMO_FRAMEWORK = "ihi-full-scale"
 DEMO_AS_OF = dt.date(2026, 9, 30)

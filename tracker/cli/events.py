@@ -124,7 +124,7 @@ def retract(app, event_id, last, reason, by, initiative):
       scaletrack events retract --last --reason "typed twice"
       scaletrack events retract 43 --reason "42 was right after all"
     """
-    from tracker.store.writes import retract_event, retract_last
+    from tracker.store.retractions import retract_event, retract_last
 
     if (event_id is None) == (not last):
         raise click.UsageError("give the ID of the event to retract, or --last (not both)")

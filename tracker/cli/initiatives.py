@@ -37,7 +37,7 @@ def create_initiative(app, name, framework_id, description, started):
     Example:
       scaletrack initiative create "Shared Lives North" --framework ihi-full-scale
     """
-    from tracker.store.writes import create_initiative as create
+    from tracker.store.initiatives import create_initiative as create
 
     created = create(app.store, app.catalog, name, framework_id, description, started)
     say(f"Created initiative '{created.name}' following {framework_id} "

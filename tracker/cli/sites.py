@@ -40,7 +40,7 @@ def add_site(app, name, region, joined, force, initiative):
     Example:
       scaletrack site add "Leeds" --region "Yorkshire" --joined 2025-04-01
     """
-    from tracker.store.writes import add_site as add
+    from tracker.store.sites import add_site as add
 
     ini, created = add(app.store, initiative, name, region, joined, force=force)
     say(f"Added site '{created.name}' to '{ini.name}'. "
@@ -77,7 +77,7 @@ def rename_site(app, old, new, force, by, initiative):
     Example:
       scaletrack site rename "Ynys Mon" "Ynys Môn"
     """
-    from tracker.store.writes import rename_site as rename
+    from tracker.store.sites import rename_site as rename
 
     result = rename(app.store, initiative, old, new, force=force, by=by)
     change = result.changes[0]
@@ -99,7 +99,7 @@ def edit_site(app, name, region, joined, by, initiative):
     Example:
       scaletrack site edit Leeds --region "West Yorkshire" --joined 2025-05-01
     """
-    from tracker.store.writes import edit_site as edit
+    from tracker.store.sites import edit_site as edit
 
     result = edit(app.store, initiative, name, region=region, joined_on=joined, by=by)
     words = [f"{'region' if c.field == 'region' else 'joined'} "
@@ -127,7 +127,7 @@ def retire_site(app, name, on, by, initiative):
     Example:
       scaletrack site retire Leeds --on 2026-09-30
     """
-    from tracker.store.writes import retire_site as retire
+    from tracker.store.sites import retire_site as retire
 
     result = retire(app.store, initiative, name, on=on, by=by)
     say(f"Retired site '{result.site.name}' from {result.site.retired_on.isoformat()}: "
@@ -150,7 +150,7 @@ def reinstate_site(app, name, by, initiative):
     Example:
       scaletrack site reinstate Leeds
     """
-    from tracker.store.writes import reinstate_site as reinstate
+    from tracker.store.sites import reinstate_site as reinstate
 
     result = reinstate(app.store, initiative, name, by=by)
     say(f"Reinstated site '{result.site.name}' (retired from "

@@ -6,7 +6,8 @@
 each problem.  ``checking``: one row checked against the initiative's
 framework and turned into the values to store.  ``background``: the reading
 and checking of a large file moved to a second process.  ``importing``: the
-all-or-nothing, idempotent import itself.
+all-or-nothing, idempotent import itself, with ``import_result`` (what it
+found and did) and ``import_writes`` (its plans, retractions and own events).
 """
 
 from tracker.exchange.columns import COLUMNS, neutralise, restore, schema

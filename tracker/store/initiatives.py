@@ -1,4 +1,8 @@
-"""Renaming an initiative, and the rows of one deleted as a whole.
+"""An initiative's life: creating one, renaming it, and its rows deleted as a whole.
+
+``create_initiative`` pins the framework the initiative follows: a snapshot of
+its definition, shared by every initiative that follows the same definition, so
+later edits to the catalogue never change what was recorded against it.
 
 A mistaken ``initiative create`` used to force ``-i`` on every later command
 for ever.  ``rename_initiative`` gives it the right name and keeps the old one
@@ -14,16 +18,60 @@ refuses if anything was recorded after that export was read (``fingerprint``).
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tracker.catalog import Catalog
 from tracker.errors import BadInput, Conflict
 from tracker.rules import clean_name
 from tracker.store import Store
-from tracker.store.queries import name_key, resolve_initiative
+from tracker.store.queries import initiative_named, name_key, resolve_initiative
 from tracker.store.schema import (Event, FrameworkSnapshot, Initiative, InitiativeChange,
                                   Site, SiteChange)
 from tracker.store.writes import _insert, default_recorder
+
+
+def create_initiative(store: Store, catalog: Catalog, name: str, framework_id: str,
+                      description: str | None = None,
+                      started_on: dt.date | None = None, is_demo: bool = False) -> Initiative:
+    framework = catalog.for_initiative(framework_id)
+    name = clean_name(name, "initiative")
+    definition = json.dumps(framework.to_dict(), sort_keys=True)
+    digest = framework.content_hash()
+
+    def tx(session: Session) -> Initiative:
+        clash = initiative_named(session, name)
+        if clash is not None:
+            raise Conflict(f"an initiative called '{clash.name}' already exists; "
+                           "choose another name")
+        snap = session.scalar(select(FrameworkSnapshot).where(
+            FrameworkSnapshot.framework_id == framework.id,
+            FrameworkSnapshot.version == framework.version,
+            FrameworkSnapshot.content_hash == digest))
+        if snap is None:
+            snap = FrameworkSnapshot(framework_id=framework.id, version=framework.version,
+                                     content_hash=digest, definition=definition)
+            session.add(snap)
+            session.flush()
+        initiative = Initiative(name=name, name_key=name_key(name), framework_pk=snap.id,
+                                description=description, started_on=started_on,
+                                is_demo=is_demo)
+        session.add(initiative)
+        session.flush()
+        return initiative
+
+    try:
+        return store.write(tx)
+    except IntegrityError:
+        # Two initiatives created at once on PostgreSQL may both find no snapshot of the
+        # framework and both insert one; the second insert fails on the snapshot's unique
+        # key.  Running the transaction again finds the snapshot the other one pinned (or
+        # reports a real name clash, which the first query catches).
+        return _insert(store, tx, f"an initiative called '{name}' already exists")
 
 
 def former_initiative_keys(session: Session, initiative: Initiative) -> frozenset:
