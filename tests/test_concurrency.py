@@ -47,7 +47,7 @@ def test_many_first_uses_of_a_new_database_at_once(db_url):
     procs = [subprocess.Popen([sys.executable, "-m", "tracker", "initiative", "create", f"P{i}",
                                "--framework", fw], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for i, fw in enumerate(frameworks)]
+             for i, fw in enumerate(frameworks * 2)]
     for p in procs:
         _out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
@@ -73,3 +73,43 @@ def test_initiatives_pinning_the_same_framework_at_once(db_url):
     listed = Run(db_url)("initiative", "list", "--format", "json").stdout
     names = sorted(row["name"] for row in json.loads(listed))
     assert names == ["First", "P0", "P1", "P2", "P3"]
+
+
+def test_a_new_sqlite_database_appears_only_whole(tmp_path, monkeypatch):
+    """While the schema is written, the database's name does not exist: a command started
+    then sees no file (and makes its own copy) rather than an empty file it must refuse."""
+    from tracker.store import Store, migrate
+
+    target = tmp_path / "new.db"
+    seen = []
+    real = migrate._upgrade
+
+    def watching(conn, target_revision="head"):
+        seen.append(target.exists())
+        real(conn, target_revision)
+    monkeypatch.setattr(migrate, "_upgrade", watching)
+    Store.open(str(target)).close()
+    assert seen == [False]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.db"]  # no temporary left
+
+
+def test_a_database_made_meanwhile_by_another_command_is_the_one_kept(tmp_path, monkeypatch):
+    from tracker.catalog import Catalog
+    from tracker.store import Store, migrate
+    from tracker.store.initiatives import create_initiative, initiative_names
+
+    target = tmp_path / "new.db"
+    real = migrate._upgrade
+
+    def racing(conn, target_revision="head"):
+        real(conn, target_revision)
+        if not target.exists():  # another command finishes first, with an initiative in it
+            monkeypatch.setattr(migrate, "_upgrade", real)
+            other = Store.open(str(target))
+            create_initiative(other, Catalog(), "Made first", "nasss")
+            other.close()
+    monkeypatch.setattr(migrate, "_upgrade", racing)
+    store = Store.open(str(target))
+    assert initiative_names(store) == [("Made first", False)]
+    store.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.db"]

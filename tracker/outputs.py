@@ -162,7 +162,7 @@ def atomic(path: str | os.PathLike, mode: str = "wb", encoding: str | None = Non
             os.fsync(out.fileno())
         os.chmod(temp, _new_file_mode(target))
         if new:
-            _publish_new(temp, target)
+            publish_new(temp, target)
         else:
             os.replace(temp, target)
         temp = None
@@ -187,7 +187,7 @@ def write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> P
     return Path(path)
 
 
-def _publish_new(temp: Path, target: Path) -> None:
+def publish_new(temp: Path, target: Path) -> None:
     """Give ``temp`` the name ``target`` only if no file has it (a hard link fails rather
     than replaces); where links are not supported, check and rename."""
     try:

@@ -61,6 +61,9 @@ def ensure_schema(engine: Engine, url: str, create: bool = True) -> None:
     """
     from tracker.store.recognise import refuse_foreign
 
+    path = sqlite_path(url)
+    if create and path is not None and not path.exists():
+        create_sqlite_whole(path)
     with engine.connect() as conn:
         revision = current_revision(conn)
         refuse_foreign(conn, describe(url))  # another application's, Alembic or not
@@ -82,6 +85,44 @@ def ensure_schema(engine: Engine, url: str, create: bool = True) -> None:
                 _upgrade(conn)
                 return
     check_revision(revision, url)
+
+
+def create_sqlite_whole(path: Path) -> None:
+    """Make a new SQLite database at the current schema, and give it its name only whole.
+
+    SQLite makes an empty file first and writes the schema into it; a command started
+    at that moment (several site leads' first commands at once) would find an empty
+    file, which is refused as not scaletrack's.  So the database is made under a
+    temporary name beside ``path`` and linked to ``path`` when complete; if another
+    command made it meanwhile, that one is kept and this copy removed.
+    """
+    import secrets
+
+    from sqlalchemy import create_engine
+
+    from tracker.outputs import publish_new
+
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.new.part")
+    made = create_engine(f"sqlite:///{temp}")
+    try:
+        raw = sqlite3.connect(temp)
+        raw.execute("PRAGMA journal_mode = WAL")  # kept in the file, as every opening sets it
+        raw.close()
+        with made.begin() as conn:
+            _upgrade(conn)
+        made.dispose()  # the last connection closes: the -wal file is folded in and removed
+        try:
+            publish_new(temp, path)
+        except FileExistsError:
+            pass  # another command made it first: that database is the one used
+    except OSError as exc:
+        raise DatabaseError(f"cannot create the database at {path}: {exc.strerror or exc}; "
+                            "choose another place with --db PATH") from None
+    finally:
+        made.dispose()
+        for leftover in (temp, temp.with_name(temp.name + "-wal"),
+                         temp.with_name(temp.name + "-shm")):
+            leftover.unlink(missing_ok=True)
 
 
 def is_newer(revision: str | None) -> bool:
