@@ -264,6 +264,29 @@ def test_reinstate_undoes_a_retirement_and_keeps_both_in_the_history(three):
     assert three.rows("SELECT retired_on FROM sites WHERE name = 'Gamma'")[0][0] is not None
 
 
+def test_an_export_made_before_a_reinstatement_does_not_retire_the_site_again(three, tmp_path):
+    """Importing an older export must not overturn a reinstatement (as it does not bring
+    back a record retracted since); importing an export made after it changes nothing."""
+    old = tmp_path / "before.csv"
+    three("events", "export", "-o", str(old))
+    three("site", "reinstate", "Gamma", "--by", "lee")
+    r = three("events", "import", str(old))
+    line = next(n for n, row in enumerate(old.read_text().splitlines(), 1)
+                if ",retired," in row)
+    assert r.stderr.splitlines()[0] == (
+        f"Warning: line {line}: site 'Gamma' was retired from 2026-02-01 and reinstated on "
+        f"{TODAY}; the retirement is not made again (to retire it: scaletrack site retire "
+        "Gamma --on 2026-02-01)")
+    assert three.rows("SELECT retired_on FROM sites WHERE name = 'Gamma'") == [(None,)]
+    assert [c[2:4] for c in changes(three)] == [(None, "2026-02-01"), ("2026-02-01", None)]
+    # retired again from another date: the old file's undone retirement changes nothing
+    three("site", "retire", "Gamma", "--on", "2026-03-01")
+    r = three("events", "import", str(old))
+    assert "the retirement is not made again" in r.stderr
+    assert [str(on) for (on,) in three.rows(
+        "SELECT retired_on FROM sites WHERE name = 'Gamma'")] == ["2026-03-01"]
+
+
 def test_reinstate_refusals(three):
     r = three("site", "reinstate", "Alpha", code=2)
     assert r.stderr == "Error: site 'Alpha' is not retired; nothing to reinstate\n"

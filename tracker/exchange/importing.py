@@ -28,6 +28,7 @@ event) are ``import_writes``.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -267,6 +268,10 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
             problem(result, line, text)
         for line, (_, name, on, recorded_at, by) in retirements:
             site = session.get(Site, site_id(name, line=line))
+            undone = _undone_retirement(session, site, on)
+            if undone:  # an older file's state: not made again, whatever the site's now
+                warn(result, line, undone)
+                continue
             if site.retired_on is not None:
                 if site.retired_on != on:
                     problem(result, line, f"site '{site.name}' was already retired on "
@@ -309,6 +314,22 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         return store.write(tx)
     except _DryRun as done:
         return done.args[0]
+
+
+def _undone_retirement(session: Session, site: Site, on: dt.date) -> str | None:
+    """If the site was retired from ``on`` before and the retirement was undone since, why
+    the file's row is not applied again: an older file must not overturn a reinstatement,
+    as importing it again does not bring back a record that was retracted since."""
+    undone_on = session.scalar(
+        select(SiteChange.effective_on).where(
+            SiteChange.site_id == site.id, SiteChange.field == "retired_on",
+            SiteChange.old_value == on.isoformat(), SiteChange.new_value.is_(None))
+        .order_by(SiteChange.id.desc()).limit(1))
+    if undone_on is None:
+        return None
+    return (f"site '{site.name}' was retired from {on.isoformat()} and reinstated on "
+            f"{undone_on.isoformat()}; the retirement is not made again (to retire "
+            f"it: scaletrack site retire {shlex.quote(site.name)} --on {on.isoformat()})")
 
 
 def _refuse_late(session: Session, result: ImportResult, initiative_id: int, late: list,
