@@ -100,6 +100,12 @@ def test_returns_for_each_framework_fill_and_import_exactly(run, tmp_path, frame
     assert r.stderr.splitlines()[-1].startswith(
         f"Imported 1 return(s) into 'North': 0 events ({len(expected)} already recorded)")
     assert len(_events(run)) == before + len(expected)
+    # nor when it comes back with the name on its cover changed (or first filled in)
+    fill(leeds, {}, name="S. Patel, Leeds")
+    r = run("returns", "import", str(leeds))
+    assert r.stderr.splitlines()[-1].startswith(
+        f"Imported 1 return(s) into 'North': 0 events ({len(expected)} already recorded)")
+    assert [row[7] for row in _events(run)[before:]] == ["Sam Patel"] * len(expected)
 
 
 def test_a_return_lists_what_the_site_has_left_and_each_rows_choices(run, tmp_path):

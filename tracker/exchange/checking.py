@@ -64,8 +64,11 @@ class Checker:
     """
 
     def __init__(self, initiative: InitiativeRef, framework: Framework, as_objects: bool,
-                 today: dt.date | None = None):
+                 today: dt.date | None = None, recorder_in_key: bool = True):
         self.initiative = initiative
+        # Without it, who recorded a row is left out of its duplicate key: a site's return
+        # sent again with its name box filled in is the same return, not new records.
+        self.recorder_in_key = recorder_in_key
         self.framework = framework
         self.as_objects = as_objects  # PostgreSQL takes dates; SQLite stores ISO text
         self.today = today or dt.date.today()
@@ -282,8 +285,9 @@ class Checker:
         source_id = str(int(source_id)) if source_id else ""
         retracts = str(int(retracts)) if retracts else ""
         digest = hashlib.sha1("\x1f".join((
-            site, cp, kind, rating or "", occurred_raw.strip(), recorded_raw.strip(), by,
-            note or "", evidence or "", retracts)).encode("utf-8")).hexdigest()
+            site, cp, kind, rating or "", occurred_raw.strip(), recorded_raw.strip(),
+            by if self.recorder_in_key else "", note or "", evidence or "",
+            retracts)).encode("utf-8")).hexdigest()
         # zero-padded, so keys of a file in event order arrive in index order
         key = f"{self.prefix}{source_id.zfill(12) if source_id else ''}:{digest}"
         values = [self.initiative.id, site, stage, cp, kind, rating, occurred, recorded, by,
@@ -400,7 +404,8 @@ class Checker:
         if problems:
             raise RowProblems(problems)
         note = text_cell(get("note"))
-        digest = hashlib.sha1("\x1f".join((site, stage, due_raw, set_raw, by, note or ""))
+        keyed_by = by if self.recorder_in_key else ""
+        digest = hashlib.sha1("\x1f".join((site, stage, due_raw, set_raw, keyed_by, note or ""))
                               .encode("utf-8")).hexdigest()
         # With an event_id a plan is keyed like an event, so that a retraction in the file
         # can find it; without one (files written before plans were records) it keeps the

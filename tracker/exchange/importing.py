@@ -66,7 +66,8 @@ class _DryRun(Exception):
 
 def import_file(store: Store, initiative_name: str | None, path: str | Path,
                 dry_run: bool = False, progress: Callable[[str, int], None] | None = None,
-                today: dt.date | None = None, add_sites: bool = False) -> ImportResult:
+                today: dt.date | None = None, add_sites: bool = False,
+                recorder_in_key: bool = True) -> ImportResult:
     """Check and write the file in one transaction; on any problem, roll it all back.
 
     One pass: rows are checked and written in batches as they stream past, and
@@ -91,7 +92,8 @@ def import_file(store: Store, initiative_name: str | None, path: str | Path,
         framework = framework_of(session, found)
         conn = session.connection()
         bulk = BulkLoad(conn)
-        checker = Checker(initiative, framework, conn.dialect.name != "sqlite", today)
+        checker = Checker(initiative, framework, conn.dialect.name != "sqlite", today,
+                          recorder_in_key)
         site_ids: dict[str, int] = {}
         joined: dict[str, str] = {}  # name key -> ISO date the site joined
         retired: dict[str, str] = {}  # name key -> ISO date the site was retired

@@ -6,8 +6,9 @@ the files go through the same path as ``events import`` (one JSON Lines file
 of rows in the documented columns, imported by ``exchange.import_file``), so
 they are written in one transaction, with the same rules, and with its
 idempotency: a row's key is a digest of what it says (site, checkpoint,
-status or rating, date, note, evidence, who filled the return in), so the same
-return imported twice adds nothing the second time.  A problem that only that
+status or rating, date, note, evidence; not who filled the return in, so a
+return sent again with its name box filled in is still the same return), so
+the same return imported twice adds nothing the second time.  A problem that only that
 path finds (a line of the JSON Lines file) is reported at its cell.
 
 The initiative is the one named with ``-i``; without it, the one the first
@@ -115,7 +116,9 @@ def _write(store: Store, initiative: str, records, dry_run: bool, today: dt.date
             for r in records:
                 out.write(json.dumps(r.values, ensure_ascii=False) + "\n")
         try:
-            return import_file(store, initiative, path, dry_run, today=today)
+            # the name on the cover is recorded but not part of the duplicate check
+            return import_file(store, initiative, path, dry_run, today=today,
+                               recorder_in_key=False)
         except ImportProblems as exc:
             raise ReturnProblems([_located(p, records) for p in exc.problems],
                                  len({r.where.split(",")[0] for r in records})) from None
