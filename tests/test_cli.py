@@ -434,3 +434,24 @@ def test_site_add_hint_is_quoted_for_the_shell(mini):
                     "CHECKPOINT")
     assert shlex.split(hint) == ["scaletrack", "log", name, "CHECKPOINT"]
     assert mini.count("sites") == 3
+
+
+def test_a_new_database_that_cannot_be_made_is_refused_in_words(run_sqlite, tmp_path,
+                                                                monkeypatch):
+    """A folder where no file can be made (a read-only share; as root it cannot be made
+    read-only, so SQLite's refusal is given as it gives it) leaves nothing behind."""
+    import sqlite3
+
+    real = sqlite3.connect
+
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith(".new.part"):
+            raise sqlite3.OperationalError("unable to open database file")
+        return real(path, *args, **kwargs)
+    monkeypatch.setattr(sqlite3, "connect", refuse)
+    where = tmp_path / "share"
+    r = run_sqlite("initiative", "create", "X", "--framework", "mini", code=1,
+                   env={"SCALETRACK_DB": str(where / "x.db")})
+    assert r.stderr == (f"Error: cannot create the database at {where / 'x.db'}: unable to "
+                        "open database file; choose another place with --db PATH\n")
+    assert list(where.iterdir()) == []

@@ -99,6 +99,7 @@ def create_sqlite_whole(path: Path) -> None:
     import secrets
 
     from sqlalchemy import create_engine
+    from sqlalchemy.exc import DBAPIError
 
     from tracker.outputs import publish_new
 
@@ -115,8 +116,10 @@ def create_sqlite_whole(path: Path) -> None:
             publish_new(temp, path)
         except FileExistsError:
             pass  # another command made it first: that database is the one used
-    except OSError as exc:
-        raise DatabaseError(f"cannot create the database at {path}: {exc.strerror or exc}; "
+    except (OSError, sqlite3.Error, DBAPIError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        reason = getattr(reason, "strerror", None) or str(reason).splitlines()[0]
+        raise DatabaseError(f"cannot create the database at {path}: {reason}; "
                             "choose another place with --db PATH") from None
     finally:
         made.dispose()
