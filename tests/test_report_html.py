@@ -231,3 +231,32 @@ def test_charts_are_embedded_as_they_are_until_the_file_would_be_too_big(tmp_pat
     smaller = Image.open(io.BytesIO(decoded(fitted[pages[0]])))
     assert smaller.mode == "P" and smaller.size == Image.open(chart).size
     assert sum(len(decoded(u)) for u in fitted.values()) <= report_render.IMAGE_BUDGET
+
+
+def test_a_large_report_embeds_the_palettes_its_drawing_workers_made(store, run, tmp_path,
+                                                                    monkeypatch):
+    """Pages over their share of the image budget are reduced where they are drawn, in
+    parallel, not one after another in the main process after the drawing."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from tracker import report_render
+
+    monkeypatch.setattr(report_render, "IMAGE_BUDGET", 1)  # every page over its share
+
+    def not_here(png):
+        raise AssertionError("a page was reduced in the main process")
+
+    monkeypatch.setattr(report_render, "palette_png", not_here)
+    run("demo", "--out", str(tmp_path / "d"))
+    html = (tmp_path / "d" / "report.html").read_text(encoding="utf-8")
+    uris = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    pages = sorted((tmp_path / "d").glob("*.png"))
+    assert len(uris) == len(pages) >= 4
+    for uri in uris:
+        image = Image.open(io.BytesIO(base64.b64decode(uri)))
+        assert image.mode == "P"
+    for page in pages:  # the files themselves stay full colour
+        assert Image.open(page).mode == "RGB"

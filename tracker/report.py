@@ -149,7 +149,7 @@ def write_report(store: Store, initiative: str | None, period: Period, as_of: dt
                  stalled_after: int | None = None) -> Report:
     from tracker import charts
     from tracker.outputs import FileSet
-    from tracker.report_render import render_html, render_markdown
+    from tracker.report_render import IMAGE_BUDGET, render_html, render_markdown
     from tracker.store.notes import blocking_notes
 
     step = progress or (lambda _name: None)
@@ -164,7 +164,7 @@ def write_report(store: Store, initiative: str | None, period: Period, as_of: dt
         step("charts")
         # the pages are drawn in other processes while this one writes the tables and summary
         drawing = charts.Drawing([(kind, out / f"{kind}.png") for kind in charts.applicable(fw)],
-                                 now, period, files=files)
+                                 now, period, files=files, palette_budget=IMAGE_BUDGET)
         drawing.start()
         try:
             before = snapshot(store, initiative, period.start - dt.timedelta(days=1))
@@ -199,6 +199,6 @@ def write_report(store: Store, initiative: str | None, period: Period, as_of: dt
         report.files.append(files.write_text("report.md", markdown))
         # the pages are still under their temporary names until the set is committed
         report.files.append(files.write_text("report.html", render_html(
-            doc, read=lambda path: files.read_bytes(path.name))))
+            doc, read=lambda path: files.read_bytes(path.name), smaller=drawing.palettes)))
         files.commit()
     return report

@@ -39,21 +39,22 @@ def md_escape(value) -> str:
 IMAGE_BUDGET = 6_700_000
 
 
-def embedded_images(paths: list[Path], read=None) -> dict[Path, str]:
+def embedded_images(paths: list[Path], read=None, smaller=None) -> dict[Path, str]:
     """Each chart page as a data: URI, so the HTML file needs no other file and no network
     (``read(path)`` gives a page's bytes: a report reads them before they are renamed into
-    place)."""
+    place; ``smaller`` has the palette versions the drawing made already, by path)."""
     read = read or (lambda path: path.read_bytes())
+    smaller = smaller or {}
     raw = {Path(p): read(Path(p)) for p in paths}
     total = sum(len(b) for b in raw.values())
     # the largest pages first, and only as many as it takes: the cost stays in proportion
     for p in sorted(raw, key=lambda p: (-len(raw[p]), str(p))):
         if total <= IMAGE_BUDGET:
             break
-        smaller = palette_png(raw[p])
-        if len(smaller) < len(raw[p]):
-            total -= len(raw[p]) - len(smaller)
-            raw[p] = smaller
+        fewer = smaller.get(Path(p)) or palette_png(raw[p])
+        if len(fewer) < len(raw[p]):
+            total -= len(raw[p]) - len(fewer)
+            raw[p] = fewer
     return {p: "data:image/png;base64," + base64.b64encode(b).decode("ascii")
             for p, b in raw.items()}
 
@@ -92,14 +93,14 @@ def _environments():
     return html, md
 
 
-def render_html(doc, read=None) -> str:
+def render_html(doc, read=None, smaller=None) -> str:
     from tracker import __version__
 
     html, _ = _environments()
     figures = [b.path for s in _all_sections(doc.sections) for b in s.blocks
                if b.kind == "figure"]
     return html.get_template("report.html.j2").render(doc=doc, version=__version__,
-                                                      images=embedded_images(figures, read))
+                                                      images=embedded_images(figures, read, smaller))
 
 
 def _all_sections(sections):

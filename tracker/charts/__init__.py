@@ -123,25 +123,24 @@ def write_noting(kind: str, snapshot, period, path: Path) -> tuple[list[Path], s
 _CONTEXT: dict = {}
 
 
-def _render(job: tuple) -> str:
+def _render(job: tuple) -> tuple[str, bytes | None]:
+    """Draw and save one page: (its final path, its palette version or None)."""
     from tracker.charts.style import save
 
     kind, page, path, final = job
     c = _CONTEXT
     (fig,) = draw(kind, c["snapshot"], c["period"], only=page)
     try:
-        return str(save(fig, Path(path)))
+        return final, save(fig, Path(path), c.get("palette_over"))
     except OSError as exc:
         from tracker.outputs import failed
 
         raise failed(final, exc, Path(final).exists()) from None
 
 
-def _render_in_order(jobs: list[tuple]) -> int:
+def _render_in_order(jobs: list[tuple]) -> list[tuple[str, bytes | None]]:
     """Draw a worker's share of the pages, always the same share in the same order."""
-    for job in jobs:
-        _render(job)
-    return len(jobs)
+    return [_render(job) for job in jobs]
 
 
 def write_many(charts: list[tuple[str, Path]], snapshot, period, progress=None) -> dict[str, list[Path]]:
@@ -168,7 +167,7 @@ class Drawing:
     """
 
     def __init__(self, charts: list[tuple[str, Path]], snapshot, period, progress=None,
-                 files=None):
+                 files=None, palette_budget: int | None = None):
         from tracker.charts.style import page_paths
         from tracker.outputs import FileSet
 
@@ -199,13 +198,20 @@ class Drawing:
         # in weight order, so no worker is left drawing a big page alone at the end
         self.jobs.sort(key=lambda job: REGISTRY[job[0]].weight)
         self.snapshot, self.period = snapshot, period
+        # A page bigger than its share of ``palette_budget`` (report.html's room for
+        # images) is also made with a 256-colour palette by the worker that draws it,
+        # while its pixels are at hand: ``palettes``, by final path.
+        self.palette_over = (None if palette_budget is None or not self.jobs
+                             else palette_budget // len(self.jobs))
+        self.palettes: dict[Path, bytes] = {}
         self._children: list = []
         self.missing = missing_glyphs(snapshot)  # a command says it once (glyph_note)
 
     def start(self) -> None:
         from tracker import children
 
-        _CONTEXT.update(snapshot=self.snapshot, period=self.period)
+        _CONTEXT.update(snapshot=self.snapshot, period=self.period,
+                        palette_over=self.palette_over)
         workers = min(len(self.jobs), os.cpu_count() or 1, 4)
         if workers > 1 and children.can_fork():
             # Each worker gets a fixed share, not the next page free: a page's pixels can
@@ -236,14 +242,11 @@ class Drawing:
         try:
             if self._children:
                 for drawn in children.results(self._children):
-                    for _ in range(drawn):
-                        if self.progress:
-                            self.progress()
+                    for final, smaller in drawn:
+                        self._drawn(final, smaller)
             else:
                 for job in self.jobs:
-                    _render(job)
-                    if self.progress:
-                        self.progress()
+                    self._drawn(*_render(job))
             if self._own:
                 self.set.commit()
         except BaseException:
@@ -255,3 +258,9 @@ class Drawing:
             self._children = []
             _CONTEXT.clear()
         return self.files
+
+    def _drawn(self, final: str, smaller: bytes | None) -> None:
+        if smaller is not None:
+            self.palettes[Path(final)] = smaller
+        if self.progress:
+            self.progress()

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import unicodedata
 from pathlib import Path
 
 import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ft2font import Kerning
+
+from tracker.charts.canvas import Canvas
 
 # the colours, and the contrast of text on them, live in tracker.charts.colours
 from tracker.charts.colours import (AS_OF_COLOUR, BLACK, BLUE, GREEN, LEVEL_COLOURS_3,  # noqa: F401,E402
@@ -68,7 +71,7 @@ def new_figure(height: float, width: float = WIDTH, *, left: float = 1.0, right:
     top += above
     height = max(3.0, height + extra + above)
     fig = Figure(figsize=(width, height), dpi=DPI)
-    FigureCanvasAgg(fig)
+    Canvas(fig)
     fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
                         bottom=bottom / height)
     return fig
@@ -155,6 +158,9 @@ def _agg_width(text: str, points: float, bold: bool) -> float:
 
 
 _FONTS: dict = {}
+# FreeType reads a font's file through a descriptor whose offset a forked worker shares
+# with its parent: each process opens its own (as matplotlib does with its font cache)
+os.register_at_fork(after_in_child=_FONTS.clear)
 # format characters (category Cf: soft hyphen, zero-width joiners, direction marks), which
 # libraqm lays out with no width
 _INVISIBLE = frozenset(chr(c) for c in range(0x10000)
@@ -304,13 +310,21 @@ def caption_text(framework, as_of: dt.date, extra: str = "") -> str:
     return f"{text} {extra}".strip()
 
 
-def save(fig: Figure, path: Path) -> Path:
+def save(fig: Figure, path: Path, palette_over: int | None = None) -> bytes | None:
+    """Write the page as a PNG.  If it comes to more than ``palette_over`` bytes, also
+    return it with a 256-colour palette (what ``report.html`` embeds of a large report),
+    made here from the drawn pixels while they are at hand."""
+    from tracker.charts.png import encode, palette
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with matplotlib.rc_context(RC):
-        # light compression: a quarter larger files, a sixth less time per page
-        fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None},
-                    pil_kwargs={"compress_level": 1})
-    return path
+        fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    data = encode(pixels, fig.dpi)
+    path.write_bytes(data)
+    if palette_over is not None and len(data) > palette_over:
+        return palette(pixels)
+    return None
 
 
 def pages_by_height(items: list, heights: list[float], most: float) -> list[list]:

@@ -1,0 +1,146 @@
+"""The charts' canvas and PNG writer: Agg's pixels exactly, faster; PNGs that read back exactly."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from tracker.charts import canvas, png
+
+
+def busy_figure() -> Figure:
+    """Texts of every kind the charts draw: sizes, weights, rotations, kerning pairs,
+    repeated words at fractional positions, accents, a non-antialiased text."""
+    fig = Figure(figsize=(6.3, 3.1), dpi=150)
+    ax = fig.add_subplot()
+    ax.set_title("Bournemouth, Christchurch and Poole: progress by site, 2026 Q2",
+                 fontsize=13, fontweight="bold")
+    for i in range(40):
+        ax.text(0.013 * i + 0.0007 * i * i, (i % 13) / 13, "AVAWAY Ynys Môn 7.5",
+                fontsize=7 + (i % 5) * 1.3, rotation=(0, 90, 33, -12)[i % 4],
+                fontweight="bold" if i % 3 == 0 else "normal",
+                antialiased=i % 7 != 0, transform=ax.transAxes)
+    ax.set_xlabel("Quarter (Apr–Jun)")
+    ax.set_ylabel("Sites", rotation=90)
+    ax.plot([0, 1, 2], [2, 0, 1], label="Step 7: Tie scaling up to routine")
+    ax.legend()
+    return fig
+
+
+def pixels(fig: Figure, canvas_class) -> np.ndarray:
+    c = canvas_class(fig)
+    c.draw()
+    return np.asarray(c.buffer_rgba()).copy()
+
+
+def test_the_canvas_draws_exactly_the_pixels_agg_draws():
+    first = pixels(busy_figure(), canvas.Canvas)  # glyph caches filled here
+    again = pixels(busy_figure(), canvas.Canvas)  # and drawn from them here
+    agg = pixels(busy_figure(), FigureCanvasAgg)
+    assert first.shape == agg.shape
+    assert (first == agg).all()
+    assert (again == agg).all()
+
+
+@pytest.mark.skipif(not canvas._FAST_GLYPHS, reason="this matplotlib lacks the glyph calls")
+def test_the_second_page_reuses_glyphs_and_layouts():
+    canvas._GLYPHS.clear()
+    canvas._LAYOUTS.clear()
+    pixels(busy_figure(), canvas.Canvas)
+    glyphs, layouts = len(canvas._GLYPHS), len(canvas._LAYOUTS)
+    assert glyphs and layouts
+    pixels(busy_figure(), canvas.Canvas)
+    assert (len(canvas._GLYPHS), len(canvas._LAYOUTS)) == (glyphs, layouts)
+
+
+def test_a_full_cache_starts_again_rather_than_grow(monkeypatch):
+    monkeypatch.setattr(canvas, "_MOST", 3)
+    cache: dict = {}
+    for i in range(7):
+        canvas._remember(cache, i, i)
+    assert cache == {6: 6}
+
+
+def chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    assert data[:8] == png.SIGNATURE
+    out, at = [], 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+        (crc,) = struct.unpack(">I", data[at + 8 + length:at + 12 + length])
+        assert crc == zlib.crc32(kind + body) & 0xFFFFFFFF
+        out.append((kind, body))
+        at += 12 + length
+    return out
+
+
+@pytest.mark.parametrize("opaque", [True, False])
+def test_a_png_reads_back_as_the_pixels_it_was_given(opaque):
+    rng = np.random.default_rng(3)
+    rgba = rng.integers(0, 256, size=(41, 67, 4), dtype=np.uint8)
+    if opaque:
+        rgba[..., 3] = 255
+    data = png.encode(rgba, 150)
+    image = Image.open(io.BytesIO(data))
+    assert image.mode == ("RGB" if opaque else "RGBA")
+    assert image.size == (67, 41)
+    assert (np.asarray(image.convert("RGBA")) == rgba).all()
+    assert [kind for kind, _ in chunks(data)] == [b"IHDR", b"pHYs", b"IDAT", b"IEND"]
+    assert struct.unpack(">IIB", dict(chunks(data))[b"pHYs"]) == (5906, 5906, 1)  # 150 dpi
+    assert png.encode(rgba, 150) == data  # nothing varies run to run
+
+
+def test_a_chart_page_is_an_opaque_rgb_png_with_its_palette_version_on_request(tmp_path):
+    from tracker.charts.style import save
+
+    fig = busy_figure()
+    canvas.Canvas(fig)
+    assert save(fig, tmp_path / "a.png") is None
+    written = Image.open(tmp_path / "a.png")
+    assert written.mode == "RGB" and written.size == (945, 465)
+    smaller = save(fig, tmp_path / "b.png", palette_over=1000)
+    assert (tmp_path / "b.png").read_bytes() == (tmp_path / "a.png").read_bytes()
+    fewer = Image.open(io.BytesIO(smaller))
+    assert fewer.mode == "P" and fewer.size == written.size
+    assert len(smaller) < (tmp_path / "a.png").stat().st_size
+    # the same to the eye: no channel of any pixel off by more than a little
+    drift = np.abs(np.asarray(fewer.convert("RGB"), dtype=int) - np.asarray(written, dtype=int))
+    assert drift.mean() < 1.5
+    assert save(fig, tmp_path / "c.png", palette_over=10_000_000) is None
+
+
+def _draw_busy(width: float = 6.3) -> bytes:
+    fig = busy_figure()
+    fig.set_size_inches(width, 3.1)
+    return pixels(fig, canvas.Canvas).tobytes()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_workers_forked_after_drawing_draw_the_same_pixels_as_agg():
+    """A worker inherits the parent's caches; the fonts they held must not be shared
+    (the parent drawing at the same time would read the same file descriptor)."""
+    from tracker import children
+
+    widths = [6.3 + i / 7 for i in range(1, 4)]  # new places: glyphs rendered afresh
+    expected = []
+    for width in widths:
+        fig = busy_figure()
+        fig.set_size_inches(width, 3.1)
+        expected.append(pixels(fig, FigureCanvasAgg).tobytes())
+    _draw_busy()  # fills the caches with the parent's fonts
+    workers: list = []
+    try:
+        for _ in range(2):
+            children.fork(workers, lambda: [_draw_busy(w) for w in widths])
+        assert [_draw_busy(w) for w in widths] == expected  # the parent draws meanwhile
+        for drawn in children.results(workers):
+            assert drawn == expected
+    finally:
+        children.kill_all(workers)
