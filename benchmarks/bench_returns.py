@@ -17,11 +17,11 @@ process spends part of its wall time waiting for a core or the disk.
 
     python benchmarks/bench_returns.py [--sites 200] [--runs 3]
 
-Measured 2026-12-04 on the shared 2-core development machine (load average about
-10): make 26.9 s wall, 5.1-7.5 s CPU, 76 MB; import 12.2 s wall, 4.0 s CPU,
-86 MB; the baseline (export 2.6 s + import 3.1 s wall, 0.8 + 0.8 s CPU).  The
-wall times there were 3-6 x the CPU times for every command, the baseline's
-too; on an idle machine the CPU times are what to expect.
+Measured 2026-12-05 on an idle 2-core machine (reference loop 0.171 s): make
+3.16 s wall, 5.21 s CPU (its forked workers' included), 82 MB; import 3.38 s,
+3.49 s CPU, 95 MB; the baseline export 0.59 s + import 0.68 s.  On 2026-12-04,
+at a load average of about 10, the same commands took 3-6 x as long in wall
+time as in CPU time, the baseline's too: compare ratios, not seconds.
 """
 
 from __future__ import annotations

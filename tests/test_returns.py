@@ -53,7 +53,7 @@ def test_returns_for_each_framework_fill_and_import_exactly(run, tmp_path, frame
     if ticked:  # a started checkpoint shows its state, and stays on the return
         run("log", "Leeds", ticked, "--status", "started", "--on", "2025-05-02")
     out = tmp_path / "returns"
-    r = make(run, out, "--quarter", Q, "--contact", "Ann Lee, ann@example.org")
+    r = make(run, out, "--quarter", Q, "--contact", "Programme office, scaleup@example.org")
     assert "Wrote 2 return(s) for 2025 Q3 (Jul-Sep 2025), status as of 2025-09-30" in r.stderr
     leeds, mon = out / "Leeds-2025Q3.xlsx", out / "Ynys-Mon-2025Q3.xlsx"
     assert sorted(p.name for p in out.iterdir()) == [mon.name, leeds.name][::-1] or \
@@ -70,16 +70,16 @@ def test_returns_for_each_framework_fill_and_import_exactly(run, tmp_path, frame
         cells.update({at(rows, ticked, "E"): "done", at(rows, ticked, "F"): "31/08/2025",
                       at(rows, ticked, "H"): "https://example.org/minutes"})
         expected.append(("Leeds", ticked, "done", None, "2025-08-31", None,
-                         "https://example.org/minutes", "Sam Patel",
+                         "https://example.org/minutes", "Leeds site lead",
                          "return Leeds-2025Q3.xlsx"))
     expected.append(("Leeds", rated, "rated", level, "2025-08-14", "board paper", None,
-                     "Sam Patel", "return Leeds-2025Q3.xlsx"))
+                     "Leeds site lead", "return Leeds-2025Q3.xlsx"))
     if framework != "nasss":
         assert "Planned completion" in rows
         cells[at(rows, "Planned completion", "F")] = PLAN_DUE
     else:
         assert "Planned completion" not in rows  # domains have nothing to complete
-    fill(leeds, cells, name="Sam Patel")
+    fill(leeds, cells, name="Leeds site lead")
     before = run.count()
     r = run("returns", "import", str(out))
     assert r.stderr.splitlines()[-1] == (
@@ -94,18 +94,18 @@ def test_returns_for_each_framework_fill_and_import_exactly(run, tmp_path, frame
         assert [(s, st, _day(d), _day(o), by) for s, st, d, o, by in run.rows(
             "SELECT s.name, p.stage, p.due_on, p.occurred_on, p.recorded_by FROM events p "
             "JOIN sites s ON s.id = p.site_id WHERE p.kind = 'plan'")] == [
-            ("Leeds", stage, PLAN_DUE.isoformat(), TODAY.isoformat(), "Sam Patel")]
+            ("Leeds", stage, PLAN_DUE.isoformat(), TODAY.isoformat(), "Leeds site lead")]
     # the same return again adds nothing
     r = run("returns", "import", str(leeds))
     assert r.stderr.splitlines()[-1].startswith(
         f"Imported 1 return(s) into 'North': 0 events ({len(expected)} already recorded)")
     assert len(_events(run)) == before + len(expected)
     # nor when it comes back with the name on its cover changed (or first filled in)
-    fill(leeds, {}, name="S. Patel, Leeds")
+    fill(leeds, {}, name="Deputy site lead, Leeds")
     r = run("returns", "import", str(leeds))
     assert r.stderr.splitlines()[-1].startswith(
         f"Imported 1 return(s) into 'North': 0 events ({len(expected)} already recorded)")
-    assert [row[7] for row in _events(run)[before:]] == ["Sam Patel"] * len(expected)
+    assert [row[7] for row in _events(run)[before:]] == ["Leeds site lead"] * len(expected)
 
 
 def test_a_return_lists_what_the_site_has_left_and_each_rows_choices(run, tmp_path):

@@ -40,7 +40,7 @@ def make(app, site_names, quarter, as_of, contact, out_dir, initiative):
 
     \b
     Examples:
-      scaletrack returns make --quarter 2026Q3 --contact "Ann Lee, ann@example.org" -o returns/
+      scaletrack returns make --quarter 2026Q3 --contact "Programme office, scaleup@example.org" -o returns/
       scaletrack returns make --site Leeds --site York -o returns/
     """
     from pathlib import Path
