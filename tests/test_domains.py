@@ -265,3 +265,31 @@ def test_rating_never_counts_as_new_trouble(store):
     s = summarise(snapshot(store, "Steps", AS_OF), before, Q2)
     assert [(g.kind, g.checkpoint) for g in s["new_gaps"]] == [
         ("at-worst-level", "embedding.resilience")]
+
+
+def test_gaps_and_the_gaps_chart_call_a_site_stalled_as_the_report_does(care, run):
+    """Corby has been silent for 180 days: not stalled by the domains default (183 days,
+    one reassessment interval), in `gaps`, in the report and on its gaps chart alike;
+    stalled when the user says 90."""
+    from tracker.charts import grid
+
+    def stalled(*extra):
+        doc = json.loads(run("gaps", "--as-of", "2026-06-30", "--format", "json",
+                             *extra).stdout)
+        return [g["site"] for g in doc if g["kind"] == "stalled"]
+
+    assert stalled() == []
+    assert stalled("--stalled-after", "90") == ["Corby"]
+    assert "183 for a domains framework" in run("gaps", "--help").stdout
+
+    snap = snapshot(care, None, D(2026, 6, 30))
+    assert snap.stalled_days() == 183
+    assert "stalled" not in grid.findings(snap)[0].get("Corby", {})
+    plan = grid._work_out(snap)
+    assert plan["marks"]["stalled"][2] == "not reassessed for 183 days"
+    snap = snapshot(care, None, D(2026, 6, 30))
+    snap.stalled_after = 90  # as a report with --stalled-after 90 sets it
+    assert [g.site for g in grid.findings(snap)[0]["Corby"]["stalled"]] == ["Corby"]
+    plan = grid._work_out(snap)
+    assert plan["marks"]["stalled"][2] == "not reassessed for 90 days"
+    assert plan["said"]["Corby"].startswith("not reassessed for 180 days")

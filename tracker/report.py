@@ -154,6 +154,7 @@ def write_report(store: Store, initiative: str | None, period: Period, as_of: dt
 
     step = progress or (lambda _name: None)
     now = snapshot(store, initiative, as_of, history=charts.needs_history)
+    now.stalled_after = stalled_after  # the gaps chart marks the stalled sites the text names
     fw = now.framework
     report = Report(out)
 

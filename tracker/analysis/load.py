@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tracker.analysis.gaps import DEFAULT_STALLED_AFTER, Gap, compute_gaps
+from tracker.analysis.gaps import Gap, compute_gaps, default_stalled_after
 from tracker.analysis.status import SiteInfo, Status, compute_status
 from tracker.catalog import Framework
 from tracker.errors import BadInput
@@ -36,6 +36,14 @@ class Snapshot:
     history: dict | None = field(default=None, repr=False)
     # (name, retired on) of the sites left out because retired by the as-of date
     retired: list = field(default_factory=list)
+    # days without events after which a site is stalled, where a command chose it (a
+    # report's --stalled-after): its charts then mark the sites its text names
+    stalled_after: int | None = None
+
+    def stalled_days(self) -> int:
+        """The days after which a site counts as stalled: as chosen, or the framework's."""
+        return (default_stalled_after(self.framework) if self.stalled_after is None
+                else self.stalled_after)
 
 
 def snapshot(store: Store, initiative_name: str | None, as_of: dt.date | None = None,
@@ -106,10 +114,12 @@ def site_in(store: Store, snap: Snapshot, site: str) -> str:
 
 
 def gaps_of(store: Store, initiative_name: str | None, as_of: dt.date | None = None,
-            stalled_after: int = DEFAULT_STALLED_AFTER,
+            stalled_after: int | None = None,
             site: str | None = None) -> tuple[list[Gap], Status]:
     """``scaletrack gaps``: every site's gaps (or one site's), with the status they
-    were found in (the view heads its table with it)."""
+    were found in (the view heads its table with it).  ``stalled_after`` defaults to
+    the framework's, as in a report."""
     snap = snapshot(store, initiative_name, as_of)
+    snap.stalled_after = stalled_after
     name = site_in(store, snap, site) if site is not None else None
-    return compute_gaps(snap.status, snap.plans, stalled_after, name), snap.status
+    return compute_gaps(snap.status, snap.plans, snap.stalled_days(), name), snap.status

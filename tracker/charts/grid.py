@@ -37,14 +37,14 @@ STATES = {  # state: (colour, symbol written in the cell, legend label)
 # gap marks, in the columns after the grid: kind -> (marker, column label, legend label)
 PHASED_MARKS = {
     "overdue": ("D", "overdue plan", "plan date passed"),
-    "stalled": ("s", "stalled", "stalled (no events for 90 days)"),
+    "stalled": ("s", "stalled", "stalled (no events for {days} days)"),
     "slow": ("v", "slow", "slow (1.5 x the median time)"),
     "barrier": ("^", "key barrier", "key social care barrier (SCIE)"),
 }
 DOMAIN_MARKS = {
     "complex": ("P", "complex", "a sub-domain rated complex"),
     "unrated": ("o", "not yet rated", "sub-domains not yet rated"),
-    "stalled": ("s", "stalled", "stalled (no events for 90 days)"),
+    "stalled": ("s", "stalled", "not reassessed for {days} days"),
     "barrier": ("^", "key barrier", "key social care barrier (SCIE)"),
 }
 WORDS_MAX = 3.2  # inches at most for a site's gaps in words
@@ -74,7 +74,9 @@ def findings(snapshot) -> tuple[dict, set]:
     stages = {st.id for st in snapshot.framework.stages}
     found: dict = {}
     skipped = set()
-    for g in compute_gaps(snapshot.status, snapshot.plans):
+    # stalled as the report around the chart counts it (its --stalled-after, or the
+    # framework's default: 90 days, 183 for a framework that is reassessed)
+    for g in compute_gaps(snapshot.status, snapshot.plans, snapshot.stalled_days()):
         kind = g.kind
         if kind == "skipped":
             skipped.add((g.site, g.checkpoint))
@@ -101,7 +103,9 @@ def words(fw, found: dict, compact: bool = False) -> str:
         parts.append(f"{_stage_name(fw, order, g.stage)} due {due.group(0) if due else '?'}")
     for g in found.get("stalled", ()):
         days = re.search(r"\d+ days?", g.detail)
-        parts.append(f"stalled {days.group(0) if days else ''}".strip())
+        since = days.group(0) if days else ""
+        parts.append((f"not reassessed for {since}" if fw.kind == "domains"
+                      else f"stalled {since}").strip())
     for g in found.get("slow", ()):
         parts.append(f"slow in {_stage_name(fw, order, g.stage)}")
     if found.get("complex"):
@@ -175,7 +179,9 @@ def _work_out(snapshot) -> dict:
     status, fw = snapshot.status, snapshot.framework
     columns = [(stage, cp) for stage in fw.stages for cp in stage.checkpoints]
     scale = next((fw.levels(cp) for _, cp in columns if cp.scale), None)
-    marks = DOMAIN_MARKS if fw.kind == "domains" else PHASED_MARKS
+    marks = {kind: (marker, column, label.format(days=snapshot.stalled_days()))
+             for kind, (marker, column, label) in
+             (DOMAIN_MARKS if fw.kind == "domains" else PHASED_MARKS).items()}
     found, skipped = findings(snapshot)
     sites = sorted(status.sites, key=lambda s: s.site.casefold())
     said = {s.site: words(fw, found.get(s.site, {})) for s in sites}
@@ -201,9 +207,6 @@ def _work_out(snapshot) -> dict:
         "right; every gap is in gaps.csv." + key_text(key))
     header_lines = max((h.count("\n") + 1 for h in headers), default=1)
     top = TOP + legend_h + header_lines * 0.19 + 0.12
-    title_extra = TITLE_LINE * fit_headline("x" if False else _title(status, None))[0].count(
-        "\n") if False else 0.0
-    del title_extra
     # the title may take a second line (page_count does not know the period's label)
     space = MAX_HEIGHT - top - bottom - caption_height(caption + " Page 99 of 99.") - 0.1 \
         - title_room(f"{status.initiative}: gaps by site, ")

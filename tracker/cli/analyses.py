@@ -62,8 +62,10 @@ def _none_joined_yet(store, initiative, as_of) -> str:
 @cli.command()
 @click.option("--site", "site_name", type=NAME, metavar="SITE", shell_complete=complete_sites,
               help="Only this site.")
-@click.option("--stalled-after", type=click.IntRange(min=0), default=90, show_default=True,
-              metavar="DAYS", help="Call a site stalled after this many days without events.")
+@click.option("--stalled-after", type=click.IntRange(min=0), metavar="DAYS",
+              help="Call a site stalled after this many days without events "
+                   "[default: 90; 183 for a domains framework such as NASSS, which is "
+                   "reassessed about every six months].")
 @as_of_option
 @format_option
 @initiative_option
