@@ -92,9 +92,23 @@ def test_a_png_reads_back_as_the_pixels_it_was_given(opaque):
     assert image.mode == ("RGB" if opaque else "RGBA")
     assert image.size == (67, 41)
     assert (np.asarray(image.convert("RGBA")) == rgba).all()
-    assert [kind for kind, _ in chunks(data)] == [b"IHDR", b"pHYs", b"IDAT", b"IEND"]
+    assert [kind for kind, _ in chunks(data)] == [b"IHDR", b"pHYs", b"tEXt", b"IDAT", b"IEND"]
+    assert dict(chunks(data))[b"tEXt"] == b"Software\x00scaletrack"  # no version: same bytes
+    assert image.info["Software"] == "scaletrack"
     assert struct.unpack(">IIB", dict(chunks(data))[b"pHYs"]) == (5906, 5906, 1)  # 150 dpi
     assert png.encode(rgba, 150) == data  # nothing varies run to run
+
+
+def test_made_here_knows_scaletracks_pngs_from_others(tmp_path):
+    ours = tmp_path / "ours.png"
+    ours.write_bytes(png.encode(np.full((3, 5, 4), 255, dtype=np.uint8), 150))
+    theirs = tmp_path / "theirs.png"
+    Image.new("RGB", (5, 3), "white").save(theirs)
+    (tmp_path / "short.png").write_bytes(png.SIGNATURE)
+    assert png.made_here(ours)
+    assert not png.made_here(theirs)
+    assert not png.made_here(tmp_path / "short.png")
+    assert not png.made_here(tmp_path / "missing.png")
 
 
 def test_a_chart_page_is_an_opaque_rgb_png_with_its_palette_version_on_request(tmp_path):

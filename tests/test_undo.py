@@ -291,6 +291,19 @@ def test_a_chart_of_several_pages_names_every_file_it_wrote(mini, tmp_path):
     assert "'-o x.png' then writes x-1.png, x-2.png... and prints the name of every file" in (
         help_text)
 
+    # a chart of one page under the same name removes the earlier pages it does not
+    # write again, and only PNGs scaletrack made: a user's own x-3.png stays
+    from PIL import Image
+
+    Image.new("RGB", (4, 4), "white").save(tmp_path / "x-3.png")
+    (tmp_path / "x-notes.png").write_bytes((tmp_path / "x-1.png").read_bytes())
+    r = mini("chart", "adoption", "--quarter", "2026Q1", "-o", str(out))
+    assert r.stdout.splitlines() == [str(out)]
+    assert r.stderr.strip() == ("Removed 2 pages left by an earlier chart of the same name: "
+                                "x-1.png, x-2.png")
+    assert sorted(p.name for p in tmp_path.glob("x*.png")) == ["x-3.png", "x-notes.png",
+                                                               "x.png"]
+
 
 def test_the_issue_case_retract_last_after_a_mistaken_ihi_plan(run):
     """Issue 18: '--last' straight after 'plan Leeds test-of-scale-up' retracted an older,

@@ -114,9 +114,13 @@ def write(kind: str, snapshot, period, path: Path) -> list[Path]:
     return write_many([(kind, path)], snapshot, period)[kind]
 
 
-def write_noting(kind: str, snapshot, period, path: Path) -> tuple[list[Path], str]:
-    """``write``, and the characters its font could not draw ("" if none)."""
-    return write(kind, snapshot, period, path), missing_glyphs(snapshot)
+def write_noting(kind: str, snapshot, period,
+                 path: Path) -> tuple[list[Path], str, list[Path]]:
+    """``write``; the characters its font could not draw ("" if none); and the pages of
+    an earlier chart of the same name that it removed."""
+    drawing = Drawing([(kind, path)], snapshot, period)
+    drawing.start()
+    return drawing.finish()[kind], missing_glyphs(snapshot), drawing.removed
 
 
 # The data the forked workers draw from, set just before the pool starts.
@@ -141,6 +145,36 @@ def _render(job: tuple) -> tuple[str, bytes | None]:
 def _render_in_order(jobs: list[tuple]) -> list[tuple[str, bytes | None]]:
     """Draw a worker's share of the pages, always the same share in the same order."""
     return [_render(job) for job in jobs]
+
+
+def _remove_stale_pages(files: dict[str, list[Path]]) -> list[Path]:
+    """Remove the pages of an earlier chart of the same name that this one did not write
+    again (``x-3.png`` after a chart of two pages), so that ``x-*.png`` is one chart.
+    Only PNGs scaletrack made (``png.made_here``) are removed, never a user's own."""
+    import re
+
+    from tracker.charts.png import made_here
+    from tracker.outputs import _remove
+
+    removed = []
+    for paths in files.values():
+        written = {p.name for p in paths}
+        first = paths[0]
+        stem = first.stem if len(paths) == 1 else first.stem.rsplit("-", 1)[0]
+        pattern = re.compile(re.escape(stem) + r"(-[0-9]+)?" + re.escape(first.suffix))
+        try:
+            names = sorted((p.name for p in first.parent.iterdir()),  # x-2 before x-10
+                           key=lambda n: [int(t) if t.isdigit() else t
+                                          for t in re.split(r"([0-9]+)", n)])
+        except OSError:
+            continue
+        for name in names:
+            path = first.parent / name
+            if (name not in written and pattern.fullmatch(name) and not path.is_symlink()
+                    and path.is_file() and made_here(path)):
+                _remove(path)
+                removed.append(path)
+    return removed
 
 
 def write_many(charts: list[tuple[str, Path]], snapshot, period, progress=None) -> dict[str, list[Path]]:
@@ -204,6 +238,7 @@ class Drawing:
         self.palette_over = (None if palette_budget is None or not self.jobs
                              else palette_budget // len(self.jobs))
         self.palettes: dict[Path, bytes] = {}
+        self.removed: list[Path] = []  # pages an earlier chart of the same name left
         self._children: list = []
         self.missing = missing_glyphs(snapshot)  # a command says it once (glyph_note)
 
@@ -249,6 +284,7 @@ class Drawing:
                     self._drawn(*_render(job))
             if self._own:
                 self.set.commit()
+                self.removed = _remove_stale_pages(self.files)
         except BaseException:
             if self._own:
                 self.set.discard()

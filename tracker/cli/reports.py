@@ -78,7 +78,8 @@ def chart(app, kind, output, quarter, start, end, as_of, initiative):
     per site; past 12 sites, the share of sites rated complex each quarter.
     The as-of date defaults to the period's end (or today). A chart with more
     sites than fit on a slide is split into pages: '-o x.png' then writes
-    x-1.png, x-2.png... and prints the name of every file it wrote.
+    x-1.png, x-2.png... and prints the name of every file it wrote; pages an
+    earlier chart of that name left (x-3.png after a chart of two pages) go.
 
     \b
     Example:
@@ -90,9 +91,12 @@ def chart(app, kind, output, quarter, start, end, as_of, initiative):
     period, as_of = _period(quarter, start, end, as_of)
     snap = snapshot(app.store, initiative, as_of, history=lambda fw: (
         REGISTRY[kind].needs_history and kind in charts.applicable(fw)))
-    paths, missing = charts.write_noting(kind, snap, period, Path(output))
+    paths, missing, removed = charts.write_noting(kind, snap, period, Path(output))
     if missing:
         say(charts.glyph_note(missing))
+    if removed:
+        say(f"Removed {len(removed)} page{'' if len(removed) == 1 else 's'} left by an earlier "
+            f"chart of the same name: {', '.join(p.name for p in removed)}")
     if len(paths) > 1:
         say(f"The {kind} chart has {len(paths)} pages:")
     for p in paths:
