@@ -44,7 +44,7 @@ PHASED_MARKS = {
 DOMAIN_MARKS = {
     "complex": ("P", "complex", "a sub-domain rated complex"),
     "unrated": ("o", "not yet rated", "sub-domains not yet rated"),
-    "stalled": ("s", "stalled", "not reassessed for {days} days"),
+    "stalled": ("s", "not reassessed", "not reassessed for {days} days"),
     "barrier": ("^", "key barrier", "key social care barrier (SCIE)"),
 }
 WORDS_MAX = 3.2  # inches at most for a site's gaps in words
