@@ -151,10 +151,10 @@ def _remove_stale_pages(files: dict[str, list[Path]]) -> list[Path]:
     """Remove the pages of an earlier chart of the same name that this one did not write
     again (``x-3.png`` after a chart of two pages), so that ``x-*.png`` is one chart.
     Only PNGs scaletrack made (``png.made_here``) are removed, never a user's own."""
+    import contextlib
     import re
 
     from tracker.charts.png import made_here
-    from tracker.outputs import _remove
 
     removed = []
     for paths in files.values():
@@ -172,8 +172,9 @@ def _remove_stale_pages(files: dict[str, list[Path]]) -> list[Path]:
             path = first.parent / name
             if (name not in written and pattern.fullmatch(name) and not path.is_symlink()
                     and path.is_file() and made_here(path)):
-                _remove(path)
-                removed.append(path)
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed.append(path)
     return removed
 
 
