@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tracker.analysis.compare import compare
 from tracker.analysis.domains import moves, scale_of
-from tracker.analysis.gaps import compute_gaps, default_stalled_after
+from tracker.analysis.gaps import compute_gaps
 from tracker.analysis.load import Snapshot, snapshot
 from tracker.analysis.periods import Period
 from tracker.catalog import SCIE_FACTORS_ID
@@ -42,7 +42,7 @@ def _gap_key(g) -> tuple:
 def summarise(now: Snapshot, before: Snapshot, period: Period,
               stalled_after: int | None = None) -> dict:
     """What changed between the day before the period and the as-of date."""
-    days = default_stalled_after(now.framework) if stalled_after is None else stalled_after
+    days = now.stalled_days() if stalled_after is None else stalled_after
     gaps_now = compute_gaps(now.status, now.plans, days)
     listed_before = compute_gaps(before.status, before.plans, days)
     gaps_before = {_gap_key(g): g for g in listed_before}
