@@ -18,9 +18,9 @@ from tracker.analysis.status import SiteInfo, Status, compute_status
 from tracker.catalog import Framework
 from tracker.errors import BadInput
 from tracker.store import Store
-from tracker.store.queries import (checkpoint_states, find_site, framework_of, latest_plans,
-                                   name_key, rating_history, resolve_initiative,
-                                   retired_sites, sites)
+from tracker.store.queries import (find_site, framework_of, latest_plans, name_key,
+                                   rating_history, resolve_initiative, retired_sites, sites)
+from tracker.store.states import checkpoint_states
 
 
 @dataclass

@@ -68,6 +68,11 @@ class Retractions:
         """The ids of every record that does not count (retracted, and not restored)."""
         return {target for rid, target in self.targets.items() if self.in_force(rid)}
 
+    def restored(self) -> set[int]:
+        """The ids of the records that were retracted and count again: the retraction
+        standing on each was itself withdrawn (a few, where a retraction was undone)."""
+        return {target for rid, target in self.targets.items() if not self.in_force(rid)}
+
     def top(self, record: int) -> int:
         """The last record of the line standing on ``record`` (``record`` itself if none)."""
         while record in self.by_target:
