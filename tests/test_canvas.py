@@ -50,14 +50,28 @@ def test_the_canvas_draws_exactly_the_pixels_agg_draws():
 
 
 @pytest.mark.skipif(not canvas._FAST_GLYPHS, reason="this matplotlib lacks the glyph calls")
-def test_the_second_page_reuses_glyphs_and_layouts():
-    canvas._GLYPHS.clear()
-    canvas._LAYOUTS.clear()
+def test_the_second_page_reuses_glyphs_layouts_and_texts():
+    for cache in (canvas._GLYPHS, canvas._LAYOUTS, canvas._TEXTS):
+        cache.clear()
     pixels(busy_figure(), canvas.Canvas)
-    glyphs, layouts = len(canvas._GLYPHS), len(canvas._LAYOUTS)
-    assert glyphs and layouts
+    sizes = len(canvas._GLYPHS), len(canvas._LAYOUTS), len(canvas._TEXTS)
+    assert all(sizes)
     pixels(busy_figure(), canvas.Canvas)
-    assert (len(canvas._GLYPHS), len(canvas._LAYOUTS)) == (glyphs, layouts)
+    assert (len(canvas._GLYPHS), len(canvas._LAYOUTS), len(canvas._TEXTS)) == sizes
+
+
+@pytest.mark.skipif(not canvas._FAST_GLYPHS, reason="this matplotlib lacks the glyph calls")
+def test_glyphs_whose_ink_meets_are_blended_one_after_the_other():
+    """A text is drawn as one image of its glyphs, except where two glyphs ink the same
+    pixel: blending twice is not blending their sum, so the later goes on a later image."""
+    a = np.array([[0, 200], [0, 90]], dtype=np.uint8)
+    b = np.array([[50, 0], [255, 0]], dtype=np.uint8)
+    apart = canvas.Renderer._layers([(a, 0, 0), (b, 0, 0)])
+    assert len(apart) == 1 and (apart[0][0] == a | b).all()
+    meet = canvas.Renderer._layers([(a, 0, 0), (a, 0, 0), (b, 5, 5)])
+    assert [(image.shape, x, y) for image, x, y in meet] == [((7, 7), 0, 0)] * 2
+    assert meet[1][0].sum() == a.sum()  # the second a alone on the later image
+    assert canvas.Renderer._layers([(np.zeros((0, 0), dtype=np.uint8), 3, 3)]) == []
 
 
 def test_a_full_cache_starts_again_rather_than_grow(monkeypatch):
