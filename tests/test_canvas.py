@@ -74,6 +74,34 @@ def test_glyphs_whose_ink_meets_are_blended_one_after_the_other():
     assert canvas.Renderer._layers([(np.zeros((0, 0), dtype=np.uint8), 3, 3)]) == []
 
 
+@pytest.mark.skipif(not canvas._FAST_GLYPHS, reason="this matplotlib lacks the glyph calls")
+@pytest.mark.filterwarnings(r"ignore:Glyph \d+ .*missing from font")  # the tab and newline
+def test_texts_are_measured_as_agg_measures_them():
+    """Widths, heights and descents from the layout equal FT2Font.set_text's, for the
+    sizes, weights and styles the charts use, even with a rotation left on the font."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    rng = np.random.default_rng(5)
+    letters = list("abcdefghijklmnopqrstuvwxyzAVWYTLJQ0123456789 ,.;:'-()/&%éüßñ–—’…")
+    texts = ["Bournemouth, Christchurch and Poole 001", "Ynys Môn", "Q3\n2026", " lead",
+             "trail ", "—", ".", "AVAWAY", "x\u00ady", "Quarter (Apr–Jun)", "a\tb"]
+    texts += ["".join(rng.choice(letters, rng.integers(1, 30))) for _ in range(150)]
+    ours, agg = canvas.Renderer(50, 50, 150), RendererAgg(50, 50, 150)
+    for size in (9, 10, 14, 7.3):
+        for weight, style in (("normal", "normal"), ("bold", "normal"), ("normal", "italic")):
+            prop = FontProperties(family="DejaVu Sans", size=size, weight=weight, style=style)
+            font = ours._prepare_font(prop)
+            font._set_transform(np.array([[0, -0x10000], [0x10000, 0]]), [13, 40])
+            for text in texts:
+                expected = agg.get_text_width_height_descent(text, prop, False)
+                assert ours._measure(text, prop) in (expected, None), (text, size, style)
+                assert ours.get_text_width_height_descent(text, prop, False) == expected
+    # measured from the layout unless a glyph comes from a fallback font or there is none
+    assert ours._measure("Ynys Môn", FontProperties(size=10)) is not None
+    assert ours._measure("", FontProperties(size=10)) is None
+
+
 def test_a_full_cache_starts_again_rather_than_grow(monkeypatch):
     monkeypatch.setattr(canvas, "_MOST", 3)
     cache: dict = {}

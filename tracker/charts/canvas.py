@@ -7,12 +7,16 @@ rasterises each of them afresh on every page, and a 200-site report spent
 about a third of its drawing time there.  This renderer keeps, for the life of
 the process (a worker draws many pages):
 
-- the width, height and descent of each measured text;
-- the glyphs each text is laid out into;
+- the glyphs each text is laid out into (libraqm's shaping, the costly part);
+- the width, height and descent of each measured text, worked out from that
+  layout and each glyph's box rather than by shaping the text a second time;
 - each glyph's bitmap, by its sub-pixel position: FreeType renders a glyph
   moved by whole pixels to the same bitmap moved by those pixels, so a bitmap
   drawn once at a fractional position serves every later place with the same
-  fraction.
+  fraction;
+- each text's glyphs merged into one image (two where glyphs ink the same
+  pixel), by the sub-pixel places of its glyphs, so a text is one call to Agg
+  rather than one a glyph.
 
 The pixels are exactly Agg's (a test compares them byte for byte).  The glyph
 cache uses the same private FreeType calls as matplotlib's own Agg backend
@@ -36,6 +40,7 @@ _FAST_GLYPHS = (hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
 _METRICS: dict = {}  # (text, font key, dpi, hinting) -> (width, height, descent)
 _LAYOUTS: dict = {}  # (text, font file, size, dpi, hinting) -> glyphs, as (font, index, x, y)
 _GLYPHS: dict = {}   # (font file, size, dpi, glyph, flags, matrix, x and y fraction, mode)
+_BOXES: dict = {}    # (font file, size, dpi, glyph, hinting) -> its box's bottom, top; advance
 _TEXTS: dict = {}    # (layout key, matrix, antialiasing, pen positions) -> merged bitmaps
 _MATRICES: dict = {}  # (angle, slant, extend) -> cos, sin, FreeType's matrix
 _MOST = 200_000      # entries per cache: a pathological page cannot grow them for ever
@@ -71,8 +76,8 @@ class Renderer(RendererAgg):
         key = (s, _font_key(prop), self.dpi, get_hinting_flag())
         found = _METRICS.get(key)
         if found is None:
-            found = _remember(_METRICS, key,
-                              super().get_text_width_height_descent(s, prop, ismath))
+            found = _remember(_METRICS, key, (_FAST_GLYPHS and self._measure(s, prop))
+                              or super().get_text_width_height_descent(s, prop, ismath))
         return found
 
     if _FAST_GLYPHS:
@@ -81,18 +86,8 @@ class Renderer(RendererAgg):
             language = mtext.get_language() if mtext is not None else None
             if ismath or features or language:
                 return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-            size = prop.get_size_in_points()
-            flags = get_hinting_flag()
-            font = self._prepare_font(prop)
-            key = (s, font.fname, size, self.dpi, flags)
-            layout = _LAYOUTS.get(key)
-            if layout is None:
-                items = font._layout(s, flags=flags, features=None, language=None)
-                layout = _remember(_LAYOUTS, key, (
-                    [(item.ft_object, item.glyph_index) for item in items],
-                    np.array([item.x for item in items], dtype=float),
-                    np.array([item.y for item in items], dtype=float)))
-            glyphs, dx, dy = layout
+            font, key, (glyphs, dx, dy) = self._layout(s, prop)
+            _, _, size, _, flags = key
             if not glyphs:
                 return
             cos, sin, matrix = _rotation(angle, 0, 1)
@@ -116,6 +111,46 @@ class Renderer(RendererAgg):
             for image, left, top in layers:
                 self._renderer.draw_text_image(image, bx + left, bottom + top + image.shape[0],
                                                0, gc)
+
+        def _layout(self, s, prop):
+            """The font, the layout's key and the layout: each glyph's font and index, and
+            its pen position (pixels, from the text's origin), as libraqm shapes the text."""
+            size = prop.get_size_in_points()
+            flags = get_hinting_flag()
+            font = self._prepare_font(prop)
+            key = (s, font.fname, size, self.dpi, flags)
+            layout = _LAYOUTS.get(key)
+            if layout is None:
+                items = font._layout(s, flags=flags, features=None, language=None)
+                layout = _remember(_LAYOUTS, key, (
+                    [(item.ft_object, item.glyph_index) for item in items],
+                    np.array([item.x for item in items], dtype=float),
+                    np.array([item.y for item in items], dtype=float)))
+            return font, key, layout
+
+        def _measure(self, s, prop):
+            """A one-font text's width, height and descent as ``FT2Font.set_text`` gives
+            them, from the layout ``draw_text`` needs anyway: shaping a text costs as much
+            as measuring it, and each new text was shaped twice.  The width runs from the
+            pen's start to its end, the height and descent are the glyphs' boxes (26.6
+            fixed point), each glyph's box measured once.  None where this does not apply
+            (no glyph, or one from a fallback font): Agg measures those."""
+            font, key, (glyphs, dx, dy) = self._layout(s, prop)
+            if not glyphs or any(ft is not font for ft, _ in glyphs):
+                return None
+            _, fname, size, dpi, flags = key
+            low, high = 32000, -32000
+            for (_, index), y in zip(glyphs, dy):
+                box = _BOXES.get((fname, size, dpi, index, flags))
+                if box is None:
+                    font._set_transform(np.array(((0x10000, 0), (0, 0x10000))), [0, 0])
+                    glyph = font.load_glyph(index, flags)
+                    box = _remember(_BOXES, (fname, size, dpi, index, flags),
+                                    (glyph.bbox[1], glyph.bbox[3], glyph.horiAdvance))
+                pen = round(0x40 * y)
+                low, high = min(low, box[0] + pen), max(high, box[1] + pen)
+            width = round(0x40 * dx[-1]) + box[2]
+            return width / 64.0, (high - low) / 64.0, -low / 64.0
 
         @staticmethod
         def _layers(placed):
