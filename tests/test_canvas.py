@@ -141,6 +141,18 @@ def test_a_png_reads_back_as_the_pixels_it_was_given(opaque):
     assert png.encode(rgba, 150) == data  # nothing varies run to run
 
 
+def test_a_pages_palette_version_is_made_from_its_rows_the_same_as_from_its_pixels():
+    fig = busy_figure()
+    rgba = pixels(fig, canvas.Canvas)
+    data, smaller = png.page(rgba, 150, palette_over=1000)
+    assert data == png.encode(rgba, 150)
+    assert smaller == png.palette(rgba)
+    assert png.page(rgba, 150, palette_over=len(data)) == (data, None)
+    see_through = rgba.copy()
+    see_through[0, 0, 3] = 0
+    assert png.page(see_through, 150, 1000)[1] == png.palette(see_through)
+
+
 def test_made_here_knows_scaletracks_pngs_from_others(tmp_path):
     ours = tmp_path / "ours.png"
     ours.write_bytes(png.encode(np.full((3, 5, 4), 255, dtype=np.uint8), 150))
