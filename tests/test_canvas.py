@@ -50,14 +50,56 @@ def test_the_canvas_draws_exactly_the_pixels_agg_draws():
 
 
 @pytest.mark.skipif(not canvas._FAST_GLYPHS, reason="this matplotlib lacks the glyph calls")
-def test_the_second_page_reuses_glyphs_and_layouts():
-    canvas._GLYPHS.clear()
-    canvas._LAYOUTS.clear()
+def test_the_second_page_reuses_glyphs_layouts_and_texts():
+    for cache in (canvas._GLYPHS, canvas._LAYOUTS, canvas._TEXTS):
+        cache.clear()
     pixels(busy_figure(), canvas.Canvas)
-    glyphs, layouts = len(canvas._GLYPHS), len(canvas._LAYOUTS)
-    assert glyphs and layouts
+    sizes = len(canvas._GLYPHS), len(canvas._LAYOUTS), len(canvas._TEXTS)
+    assert all(sizes)
     pixels(busy_figure(), canvas.Canvas)
-    assert (len(canvas._GLYPHS), len(canvas._LAYOUTS)) == (glyphs, layouts)
+    assert (len(canvas._GLYPHS), len(canvas._LAYOUTS), len(canvas._TEXTS)) == sizes
+
+
+@pytest.mark.skipif(not canvas._FAST_GLYPHS, reason="this matplotlib lacks the glyph calls")
+def test_glyphs_whose_ink_meets_are_blended_one_after_the_other():
+    """A text is drawn as one image of its glyphs, except where two glyphs ink the same
+    pixel: blending twice is not blending their sum, so the later goes on a later image."""
+    a = np.array([[0, 200], [0, 90]], dtype=np.uint8)
+    b = np.array([[50, 0], [255, 0]], dtype=np.uint8)
+    apart = canvas.Renderer._layers([(a, 0, 0), (b, 0, 0)])
+    assert len(apart) == 1 and (apart[0][0] == a | b).all()
+    meet = canvas.Renderer._layers([(a, 0, 0), (a, 0, 0), (b, 5, 5)])
+    assert [(image.shape, x, y) for image, x, y in meet] == [((7, 7), 0, 0)] * 2
+    assert meet[1][0].sum() == a.sum()  # the second a alone on the later image
+    assert canvas.Renderer._layers([(np.zeros((0, 0), dtype=np.uint8), 3, 3)]) == []
+
+
+@pytest.mark.skipif(not canvas._FAST_GLYPHS, reason="this matplotlib lacks the glyph calls")
+@pytest.mark.filterwarnings(r"ignore:Glyph \d+ .*missing from font")  # the tab and newline
+def test_texts_are_measured_as_agg_measures_them():
+    """Widths, heights and descents from the layout equal FT2Font.set_text's, for the
+    sizes, weights and styles the charts use, even with a rotation left on the font."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    rng = np.random.default_rng(5)
+    letters = list("abcdefghijklmnopqrstuvwxyzAVWYTLJQ0123456789 ,.;:'-()/&%éüßñ–—’…")
+    texts = ["Bournemouth, Christchurch and Poole 001", "Ynys Môn", "Q3\n2026", " lead",
+             "trail ", "—", ".", "AVAWAY", "x\u00ady", "Quarter (Apr–Jun)", "a\tb"]
+    texts += ["".join(rng.choice(letters, rng.integers(1, 30))) for _ in range(150)]
+    ours, agg = canvas.Renderer(50, 50, 150), RendererAgg(50, 50, 150)
+    for size in (9, 10, 14, 7.3):
+        for weight, style in (("normal", "normal"), ("bold", "normal"), ("normal", "italic")):
+            prop = FontProperties(family="DejaVu Sans", size=size, weight=weight, style=style)
+            font = ours._prepare_font(prop)
+            font._set_transform(np.array([[0, -0x10000], [0x10000, 0]]), [13, 40])
+            for text in texts:
+                expected = agg.get_text_width_height_descent(text, prop, False)
+                assert ours._measure(text, prop) in (expected, None), (text, size, style)
+                assert ours.get_text_width_height_descent(text, prop, False) == expected
+    # measured from the layout unless a glyph comes from a fallback font or there is none
+    assert ours._measure("Ynys Môn", FontProperties(size=10)) is not None
+    assert ours._measure("", FontProperties(size=10)) is None
 
 
 def test_a_full_cache_starts_again_rather_than_grow(monkeypatch):
@@ -97,6 +139,18 @@ def test_a_png_reads_back_as_the_pixels_it_was_given(opaque):
     assert image.info["Software"] == "scaletrack"
     assert struct.unpack(">IIB", dict(chunks(data))[b"pHYs"]) == (5906, 5906, 1)  # 150 dpi
     assert png.encode(rgba, 150) == data  # nothing varies run to run
+
+
+def test_a_pages_palette_version_is_made_from_its_rows_the_same_as_from_its_pixels():
+    fig = busy_figure()
+    rgba = pixels(fig, canvas.Canvas)
+    data, smaller = png.page(rgba, 150, palette_over=1000)
+    assert data == png.encode(rgba, 150)
+    assert smaller == png.palette(rgba)
+    assert png.page(rgba, 150, palette_over=len(data)) == (data, None)
+    see_through = rgba.copy()
+    see_through[0, 0, 3] = 0
+    assert png.page(see_through, 150, 1000)[1] == png.palette(see_through)
 
 
 def test_made_here_knows_scaletracks_pngs_from_others(tmp_path):

@@ -588,3 +588,21 @@ def test_a_nine_stage_legend_takes_at_most_a_quarter_of_the_width(every_framewor
     assert [t.get_text() for t in legend.get_texts()][:9] == [f"Step {i}" for i in range(1, 10)]
     caption = fig.texts[-1].get_text().replace("\n", " ")
     assert "Key: Step 1: Plan actions to increase the scalability of the innovation;" in caption
+
+
+def test_workers_share_the_pages_by_cost_and_the_same_way_every_time():
+    """ExpandNet at 200 sites: dealt out in turn, one worker drew the adoption page alone at
+    the end; shared by cost, every page is drawn once, the costliest first, and the two
+    workers' shares differ by less than one page."""
+    jobs = ([("gaps", p) for p in range(1, 9)] + [("compare", 1)]
+            + [("timeline", p) for p in range(1, 30)] + [("adoption", 1)])
+    jobs.sort(key=lambda job: -charts.REGISTRY[job[0]].cost)
+    shares = charts.shares(jobs, 2)
+    assert sorted(j for share in shares for j in share) == sorted(jobs)
+    assert shares == charts.shares(list(jobs), 2)
+    loads = [sum(charts.REGISTRY[kind].cost for kind, _ in share) for share in shares]
+    assert abs(loads[0] - loads[1]) <= max(k.cost for k in charts.REGISTRY.values())
+    assert shares[0][0] == ("adoption", 1)
+    for share in shares:
+        costs = [charts.REGISTRY[kind].cost for kind, _ in share]
+        assert costs == sorted(costs, reverse=True)

@@ -23,18 +23,18 @@ class ChartKind:
     module: str            # tracker.charts.<module> draws it
     title: str             # how report.md names it
     fits: tuple[str, ...]  # the framework kinds it means something for
-    weight: int            # drawing cost: heavier pages are started first
+    cost: int              # a page's drawing time, roughly (ms/10 at 200 sites): see ``shares``
     needs_history: bool = False  # draws every rating over time, not only the latest
 
 
 REGISTRY = {k.name: k for k in (
-    ChartKind("timeline", "timeline", "Progress by site (timeline)", ("phased",), 2),
-    ChartKind("gaps", "grid", "Gaps by site", ("phased", "domains"), 0),
-    ChartKind("compare", "compare", "Stages by site", ("phased", "domains"), 1),
-    ChartKind("complexity", "complexity", "Complexity by domain over time", ("domains",), 1,
+    ChartKind("timeline", "timeline", "Progress by site (timeline)", ("phased",), 15),
+    ChartKind("gaps", "grid", "Gaps by site", ("phased", "domains"), 22),
+    ChartKind("compare", "compare", "Stages by site", ("phased", "domains"), 17),
+    ChartKind("complexity", "complexity", "Complexity by domain over time", ("domains",), 20,
               needs_history=True),
     ChartKind("adoption", "adoption", "Sites entering and completing each stage over time",
-              ("phased",), 3),
+              ("phased",), 34),
 )}
 KINDS = tuple(REGISTRY)
 
@@ -147,6 +147,25 @@ def _render_in_order(jobs: list[tuple]) -> list[tuple[str, bytes | None]]:
     return [_render(job) for job in jobs]
 
 
+def shares(jobs: list[tuple], workers: int) -> list[list[tuple]]:
+    """The pages each worker draws: every page in turn (costliest first) goes to the
+    worker with the least drawing so far, so the workers finish together.
+
+    Dealing the pages out in turn (``jobs[i::workers]``) left one worker drawing
+    for half a second after the other had finished on ExpandNet's 39 pages: a
+    costly page can fall to the worker that already has more.  The split depends
+    only on the pages, never on timing, so each page is drawn by the same process
+    after the same pages every run (``Drawing.start`` says why that matters).
+    """
+    out: list[list[tuple]] = [[] for _ in range(workers)]
+    load = [0] * workers
+    for job in jobs:
+        least = min(range(workers), key=lambda i: load[i])
+        out[least].append(job)
+        load[least] += REGISTRY[job[0]].cost
+    return out
+
+
 def _remove_stale_pages(files: dict[str, list[Path]]) -> list[Path]:
     """Remove the pages of an earlier chart of the same name that this one did not write
     again (``x-3.png`` after a chart of two pages), so that ``x-*.png`` is one chart.
@@ -230,8 +249,8 @@ class Drawing:
             if self._own:
                 self.set.discard()
             raise
-        # in weight order, so no worker is left drawing a big page alone at the end
-        self.jobs.sort(key=lambda job: REGISTRY[job[0]].weight)
+        # the costliest first, so no worker is left drawing a big page alone at the end
+        self.jobs.sort(key=lambda job: -REGISTRY[job[0]].cost)
         self.snapshot, self.period = snapshot, period
         # A page bigger than its share of ``palette_budget`` (report.html's room for
         # images) is also made with a 256-colour palette by the worker that draws it,
@@ -254,8 +273,8 @@ class Drawing:
             # depend on what its process drew before (font state), and PNGs must be
             # byte-identical run after run.
             try:
-                for i in range(workers):
-                    children.fork(self._children, _render_in_order, self.jobs[i::workers])
+                for share in shares(self.jobs, workers):
+                    children.fork(self._children, _render_in_order, share)
             except BaseException:
                 children.kill_all(self._children)
                 if self._own:

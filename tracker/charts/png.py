@@ -30,8 +30,17 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 def encode(rgba: np.ndarray, dpi: float) -> bytes:
     """The PNG of an (height, width, 4) array of 8-bit RGBA pixels, marked at ``dpi``."""
+    return page(rgba, dpi)[0]
+
+
+def page(rgba: np.ndarray, dpi: float, palette_over: int | None = None) -> tuple[bytes, bytes | None]:
+    """``encode``, and the page's ``palette`` version if the PNG comes to more than
+    ``palette_over`` bytes (else None), made from the same rows: a chart page is opaque,
+    so its rows are already the RGB that the palette is chosen from."""
     height, width, _ = rgba.shape
-    opaque = bool((rgba[..., 3] == 255).all())
+    # alpha is the top byte of each pixel read as a little-endian 32-bit word
+    opaque = (bool(rgba.view("<u4").min() >= 0xFF000000) if rgba.flags.c_contiguous
+              else bool((rgba[..., 3] == 255).all()))
     channels = 3 if opaque else 4
     rows = np.empty((height, width * channels + 1), dtype=np.uint8)
     rows[:, 0] = 0  # filter type None on every row
@@ -39,7 +48,7 @@ def encode(rgba: np.ndarray, dpi: float) -> bytes:
     for channel in range(channels):  # a channel at a time: six times faster than one strided copy
         pixels[..., channel] = rgba[..., channel]
     per_metre = int(dpi / 0.0254 + 0.5)
-    return b"".join((
+    data = b"".join((
         SIGNATURE,
         _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2 if opaque else 6, 0, 0, 0)),
         _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
@@ -47,18 +56,33 @@ def encode(rgba: np.ndarray, dpi: float) -> bytes:
         _chunk(b"IDAT", zlib.compress(memoryview(rows), LEVEL)),
         _chunk(b"IEND", b""),
     ))
+    if palette_over is None or len(data) <= palette_over:
+        return data, None
+    if not opaque:
+        return data, palette(rgba)
+    from PIL import Image  # matplotlib's own dependency
+
+    # the rows less their filter bytes: Pillow reads them in place, row by row
+    image = Image.frombuffer("RGB", (width, height), memoryview(rows.reshape(-1))[1:], "raw",
+                             "RGB", rows.shape[1], 1)
+    return data, _quantized(image)
 
 
 def palette(rgba: np.ndarray) -> bytes:
     """The same pixels as a PNG of at most 256 colours: about 40 % of the bytes, the same
     to the eye (a chart has few colours; its anti-aliased edges are what make thousands)."""
-    import io
-
     from PIL import Image  # matplotlib's own dependency
 
     height, width, _ = rgba.shape
-    image = Image.frombuffer("RGBA", (width, height), np.ascontiguousarray(rgba), "raw",
-                             "RGBA", 0, 1).convert("RGB")
+    return _quantized(Image.frombuffer("RGBA", (width, height), np.ascontiguousarray(rgba),
+                                       "raw", "RGBA", 0, 1).convert("RGB"))
+
+
+def _quantized(image) -> bytes:
+    import io
+
+    from PIL import Image
+
     out = io.BytesIO()
     image.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(out, "PNG",
                                                                       compress_level=LEVEL)

@@ -314,17 +314,14 @@ def save(fig: Figure, path: Path, palette_over: int | None = None) -> bytes | No
     """Write the page as a PNG.  If it comes to more than ``palette_over`` bytes, also
     return it with a 256-colour palette (what ``report.html`` embeds of a large report),
     made here from the drawn pixels while they are at hand."""
-    from tracker.charts.png import encode, palette
+    from tracker.charts.png import page
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with matplotlib.rc_context(RC):
         fig.canvas.draw()
-    pixels = np.asarray(fig.canvas.buffer_rgba())
-    data = encode(pixels, fig.dpi)
+    data, smaller = page(np.asarray(fig.canvas.buffer_rgba()), fig.dpi, palette_over)
     path.write_bytes(data)
-    if palette_over is not None and len(data) > palette_over:
-        return palette(pixels)
-    return None
+    return smaller
 
 
 def pages_by_height(items: list, heights: list[float], most: float) -> list[list]:
