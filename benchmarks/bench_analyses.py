@@ -45,26 +45,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from machine import reference  # noqa: E402
+from machine import own_figures, reference, scaletrack_argv  # noqa: E402
 
 TARGET_RATIO = 1.5
 PEAK_MB = 150
 
-RUNNER = r"""
-import resource, sys, time
-t = time.perf_counter()
-sys.argv = ["scaletrack"] + sys.argv[1:]
-from tracker.cli import cli
-try:
-    cli(prog_name="scaletrack")
-except SystemExit as exc:
-    code = exc.code
-else:
-    code = 0
-sys.stderr.write("BENCH %f %d\n" % (time.perf_counter() - t,
-                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
-sys.exit(code)
-"""
 
 BASELINE_SQL = """
 SELECT site_id, stage,
@@ -145,14 +130,13 @@ def run_command(db: str, args: list[str], code: str | None = None) -> tuple[floa
     if code:
         env["PYTHONPATH"] = code
     t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", RUNNER, "--db", str(db), *args],
+    out = subprocess.run(scaletrack_argv("--db", str(db), *args),
                          capture_output=True, text=True, env=env, cwd=code or None)
     wall = time.perf_counter() - t
     if out.returncode != 0:
         raise SystemExit(f"{args} failed: {out.stderr}")
-    line = [x for x in out.stderr.splitlines() if x.startswith("BENCH ")][-1]
-    inside, rss_kb = line.split()[1:]
-    return wall, float(inside), int(rss_kb) / 1024
+    inside, own_mb, _ = own_figures(out.stderr)
+    return wall, inside, own_mb
 
 
 def startup(imports: bool = False) -> float:

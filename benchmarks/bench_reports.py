@@ -13,7 +13,20 @@ target of 5 s for the whole report, and the size of its report.html against
 with this one, and prints each figure's ratio to it: on a shared machine only
 ratios measured in the same run mean anything.
 
+``--db URL`` runs everything on a PostgreSQL database instead (it must be
+empty or a benchmark's own: its ``public`` schema is dropped for each
+framework).  The programme is built in SQLite as usual and copied across
+table by table; nothing updates the planner's statistics afterwards, so the
+report meets the database as it stands straight after a bulk import.
+
+Each report's peak memory is printed as the main process's and the largest
+chart worker's peak resident set (target: each under 400 MB; the workers are
+forked from the main process and share most of its pages, so the two do not
+add up).
+
     python benchmarks/bench_reports.py [--sites 200] [--baseline DIR]
+    python benchmarks/bench_reports.py --sites 1000 --frameworks ihi-full-scale \
+        --db postgresql+psycopg://postgres@127.0.0.1:5432/bench_r
 """
 
 from __future__ import annotations
@@ -31,9 +44,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from machine import reference  # noqa: E402
+from machine import own_figures, reference, scaletrack_argv  # noqa: E402
 
 TARGET_S = 5.0
+PEAK_MB = 400
 HTML_LIMIT = 10_000_000  # report.html is attached to e-mails
 FRAMEWORKS = ("ihi-full-scale", "expandnet-nine-steps", "milat-four-steps", "nasss")
 KINDS = {"phased": ("timeline", "gaps", "compare", "adoption"),
@@ -132,16 +146,49 @@ def build_nasss(db: Path, n_sites: int, seed: int = 5) -> int:
     return n
 
 
-def timed(args: list[str], code: str | None) -> float:
+def copy_to(url: str, db: Path) -> None:
+    """The SQLite programme ``db`` copied into the PostgreSQL database ``url``, into a
+    fresh schema made by scaletrack's own migrations; autovacuum is off for the copied
+    tables, so nothing analyses them before the report runs."""
+    from sqlalchemy import create_engine, text
+
+    from tracker.store import Store
+    from tracker.store.schema import Base
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    Store.open(url).close()  # the schema, as scaletrack makes it
+    source = create_engine(f"sqlite:///{db}")
+    target = create_engine(url)
+    with source.connect() as src, target.begin() as dst:
+        tables = Base.metadata.sorted_tables
+        for table in reversed(tables):
+            dst.execute(table.delete())
+        for table in tables:
+            dst.execute(text(f"ALTER TABLE {table.name} SET (autovacuum_enabled = false)"))
+            rows = [dict(r._mapping) for r in src.execute(table.select())]
+            for i in range(0, len(rows), 20_000):
+                dst.execute(table.insert(), rows[i:i + 20_000])
+    source.dispose()
+    target.dispose()
+
+
+def timed(args: list[str], code: str | None) -> tuple[float, float, float]:
+    """(wall seconds, the main process's peak MB, the largest child's peak MB)."""
     env = dict(os.environ)
     if code:
         env["PYTHONPATH"] = code
     t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "tracker", *args], capture_output=True,
+    out = subprocess.run(scaletrack_argv(*args), capture_output=True,
                          text=True, env=env, cwd=code or None)
+    wall = time.perf_counter() - t
     if out.returncode:
         raise SystemExit(f"{args} failed ({code or 'this checkout'}): {out.stderr}")
-    return time.perf_counter() - t
+    _, main_mb, child_mb = own_figures(out.stderr)
+    return wall, main_mb, child_mb
 
 
 def main() -> None:
@@ -151,6 +198,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", metavar="DIR", help="Another checkout to time beside.")
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
+    parser.add_argument("--db", metavar="URL",
+                        help="A PostgreSQL database to run on (its public schema is replaced).")
     opts = parser.parse_args()
     print(reference())
     folder = Path(tempfile.mkdtemp(prefix="scaletrack-bench-reports-"))
@@ -166,16 +215,26 @@ def main() -> None:
         else:
             n = build_phased(db, fw, opts.sites, opts.events_per_site)
         print(f"{fw}: built {opts.sites} sites, {n:,} events")
+        target = str(db)
+        if opts.db:
+            t = time.perf_counter()
+            copy_to(opts.db, db)
+            target = opts.db
+            print(f"{fw}: copied to PostgreSQL in {time.perf_counter() - t:.1f} s "
+                  "(statistics not updated since)")
         kinds = KINDS["domains" if fw == "nasss" else "phased"]
-        runs = {kind: ["--db", str(db), "chart", kind, "--quarter", "2026Q2", "-o",
+        runs = {kind: ["--db", target, "chart", kind, "--quarter", "2026Q2", "-o",
                        str(folder / fw / f"{kind}.png")] for kind in kinds}
-        runs["report"] = ["--db", str(db), "report", "--quarter", "2026Q2", "--out",
+        runs["report"] = ["--db", target, "report", "--quarter", "2026Q2", "--out",
                           str(folder / fw / "report")]
         for name, args in runs.items():
             best = {label: float("inf") for label in codes}
+            peak = {label: (0.0, 0.0) for label in codes}
             for _ in range(opts.repeat):  # interleaved, so both see the same load
                 for label, code in codes.items():
-                    best[label] = min(best[label], timed(args, code))
+                    wall, main_mb, child_mb = timed(args, code)
+                    best[label] = min(best[label], wall)
+                    peak[label] = (max(peak[label][0], main_mb), max(peak[label][1], child_mb))
             line = f"{fw:22s} {name:10s} {best['this']:6.2f} s"
             if "baseline" in best:
                 line += (f"   baseline {best['baseline']:6.2f} s   ratio "
@@ -184,6 +243,12 @@ def main() -> None:
                 meets = best["this"] < TARGET_S
                 ok &= meets
                 line += f"   (target < {TARGET_S:g} s) {'ok' if meets else 'MISSED'}"
+                main_mb, child_mb = peak["this"]
+                fits = max(main_mb, child_mb) < PEAK_MB
+                ok &= fits
+                line += (f"\n{'':33s}peak {main_mb:4.0f} MB, largest chart worker "
+                         f"{child_mb:4.0f} MB (target: each < {PEAK_MB} MB) "
+                         f"{'ok' if fits else 'MISSED'}")
             rows.append(line)
             print(line, flush=True)
         html = (folder / fw / "report" / "report.html").stat().st_size
@@ -192,7 +257,13 @@ def main() -> None:
         print(f"{fw:22s} report.html {html / 1e6:5.2f} MB   (limit < {HTML_LIMIT / 1e6:g} MB) "
               f"{'ok' if fits else 'MISSED'}")
         files = sorted(p.name for p in (folder / fw / "report").iterdir())
-        print(f"{fw}: report files: {len(files)} ({', '.join(files)})")
+        pages: dict[str, int] = {}
+        for name in files:  # "timeline-12.png" counts as a page of timeline.png
+            stem, dash, number = name.rpartition(".")[0].rpartition("-")
+            key = f"{stem}.png" if dash and number.isdigit() else name
+            pages[key] = pages.get(key, 0) + 1
+        print(f"{fw}: report files: {len(files)} (" + ", ".join(
+            name if n == 1 else f"{name} x {n} pages" for name, n in pages.items()) + ")")
     print(f"best of {opts.repeat}, each a fresh scaletrack process (start-up included)")
     shutil.rmtree(folder)
     sys.exit(0 if ok else 1)
