@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from machine import reference  # noqa: E402
+from machine import own_figures, reference, scaletrack_argv  # noqa: E402
 
 SECONDS, MEMORY_MB = 10, 300
 Q = "2025Q3"
@@ -47,15 +47,17 @@ def timed(args: list[str], env: dict) -> tuple[float, float, float]:
     """(wall seconds, peak MB, CPU seconds) of one scaletrack process."""
     with tempfile.TemporaryFile() as err:  # a file, not a pipe: the summary can be long
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "tracker", *args], env=env,
+        proc = subprocess.Popen(scaletrack_argv(*args), env=env,
                                 stdout=subprocess.DEVNULL, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        said = err.read().decode()
         if proc.returncode != 0:
-            err.seek(0)
-            raise SystemExit(f"scaletrack {' '.join(args)} failed:\n{err.read().decode()}")
-    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+            raise SystemExit(f"scaletrack {' '.join(args)} failed:\n{said}")
+    _, own_mb, _ = own_figures(said)  # not ru_maxrss: it carries this process's peak over
+    return wall, own_mb, usage.ru_utime + usage.ru_stime
 
 
 def programme_csv(path: Path, sites: int) -> None:
