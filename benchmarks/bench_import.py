@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from machine import reference  # noqa: E402
+from machine import own_figures, reference, scaletrack_argv  # noqa: E402
 
 COLUMNS = ("event_id", "initiative", "framework_id", "framework_version", "site", "stage",
            "checkpoint", "kind", "rating", "occurred_on", "recorded_at", "recorded_by", "note",
@@ -139,8 +139,8 @@ def scaletrack_import(path: Path, folder: Path) -> tuple[float, float, float]:
     peak_tree = 0.0
     t = time.perf_counter()
     with open(folder / "out.txt", "w+") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "tracker", "--db", str(db), "events",
-                                 "import", str(path), "--add-sites"], stdout=out, stderr=out,
+        proc = subprocess.Popen(scaletrack_argv("--db", str(db), "events", "import", str(path),
+                                                "--add-sites"), stdout=out, stderr=out,
                                 text=True)
         while True:  # sample the process tree's memory every 0.2 s until it ends
             done, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -153,8 +153,9 @@ def scaletrack_import(path: Path, folder: Path) -> tuple[float, float, float]:
         said = out.read().strip()
     if status:
         raise SystemExit(said)
-    print(said)
-    own = usage.ru_maxrss / 1024  # from wait4: this process's own peak, exact
+    # its own peak (VmHWM): wait4's ru_maxrss would carry over this process's peak
+    _, own, _ = own_figures(said)
+    print("\n".join(line for line in said.splitlines() if not line.startswith("BENCH ")))
     return took, own, max(peak_tree, own)
 
 

@@ -9,6 +9,7 @@ core count.  Targets stay ratios against baselines measured in the same run.
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 
@@ -54,8 +55,6 @@ sys.exit(code)
 
 def scaletrack_argv(*args: str) -> list[str]:
     """A scaletrack command that reports its own figures on its last line of stderr."""
-    import sys
-
     return [sys.executable, "-c", PEAK_RUNNER, *args]
 
 
