@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import struct
 from pathlib import Path
 
+import matplotlib
 import pytest
 
 from tracker import charts
 from tracker.analysis.load import snapshot
 from tracker.analysis.periods import parse_quarter
 from tracker.catalog import Catalog
+from tracker.charts.style import RC
 from tracker.store.initiatives import create_initiative
 from tracker.store.sites import add_site
 from tracker.store.writes import log_event, set_plan
@@ -606,3 +609,66 @@ def test_workers_share_the_pages_by_cost_and_the_same_way_every_time():
     for share in shares:
         costs = [charts.REGISTRY[kind].cost for kind, _ in share]
         assert costs == sorted(costs, reverse=True)
+
+
+def test_a_dollar_sign_in_a_name_is_drawn_as_text_not_typeset(store, catalog, tmp_path):
+    """"Pay $5 or $10" is a name: matplotlib would typeset what lies between the dollar
+    signs as TeX ("Pay 5or10" in italics), and a site named with a backslash in it
+    could fail to draw at all."""
+    create_initiative(store, catalog, "Pay $5 or $10", "mini")
+    for name in ("Cost $x^2$ site", r"Fund $\frac{1}{2$ site"):
+        add_site(store, None, name)
+        log_event(store, None, name, "plan.a", on=D(2026, 2, 1))
+    snap = snapshot(store, None, AS_OF)
+    for kind in ("timeline", "gaps", "compare", "adoption"):
+        for fig in charts.draw(kind, snap, Q):
+            with matplotlib.rc_context(RC):  # as charts.style.save draws a page
+                fig.canvas.draw()
+            texts = fig.findobj(lambda a: hasattr(a, "get_parse_math") and a.get_text())
+            assert texts and not any(t.get_parse_math() for t in texts), kind
+            assert fig.texts[0].get_text().startswith("Pay $5 or $10: "), kind
+    (fig,) = charts.draw("timeline", snap, Q)
+    assert row_labels(fig.axes[0]) == ["Cost $x^2$ site", r"Fund $\frac{1}{2$ site"]
+    assert charts.write("timeline", snap, Q, tmp_path / "timeline.png")
+
+
+def _font_files_open() -> set[str]:
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.endswith((".ttf", ".otf")):
+            found.add(target)
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd") or not hasattr(os, "fork"),
+                    reason="needs fork and /proc to see a process's open files")
+def test_a_forked_worker_holds_none_of_its_parents_font_files(store, catalog):
+    """A font object made before a fork reads its file through a descriptor whose offset
+    parent and child share: two workers reading glyphs through it read each other's bytes
+    (FreeType's "invalid outline").  After the charts of a name with dollar signs have
+    been drawn here, a new child must have no font file of its parent's open."""
+    create_initiative(store, catalog, "Pay $5 or $10", "mini")
+    add_site(store, None, "Cost $x^2$ site")
+    log_event(store, None, "Cost $x^2$ site", "plan.a", on=D(2026, 2, 1))
+    snap = snapshot(store, None, AS_OF)
+    for kind in ("timeline", "gaps"):
+        for fig in charts.draw(kind, snap, Q):
+            fig.canvas.draw()
+    assert _font_files_open()  # the parent's own fonts, for the child to let go of
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what it holds, then leave at once
+        try:
+            os.close(read)
+            os.write(write, "\n".join(sorted(_font_files_open())).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        held = pipe.read().decode()
+    os.waitpid(pid, 0)
+    assert held == ""

@@ -49,6 +49,12 @@ RC = {
     "axes.spines.right": False,
     "svg.hashsalt": "scaletrack",
     "path.simplify": True,
+    # Every text on a chart is the programme's own words: "Pay $5 or $10" is a name, not
+    # TeX to typeset (matplotlib would draw "Pay 5or10" in italics).  Mathtext would also
+    # keep FreeType fonts alive in its caches past the cache that a forked chart worker
+    # empties, and two workers reading glyphs through the one file offset they share
+    # would read each other's bytes ("invalid outline").
+    "text.parse_math": False,
 }
 
 
